@@ -1,0 +1,231 @@
+"""The backward engine: orders the graph once, runs each node once, accumulates gradients."""
+from .function import AccumulateGrad, _edge
+from .grad_mode import no_grad, enable_grad
+
+
+def _as_list(x):
+    if x is None:
+        return []
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def _make_root_grads(outputs, grad_outputs):
+    from ..tensor import Tensor
+    grads = []
+    for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
+        if not out.requires_grad:
+            raise RuntimeError(f"element {i} of tensors does not require grad and does not have a grad_fn")
+        if g is None:
+            if out.numel() != 1:
+                raise RuntimeError("grad can be implicitly created only for scalar outputs")
+            if not out.dtype.is_floating_point:
+                raise RuntimeError("grad can be implicitly created only for real scalar outputs but got "
+                                   + repr(out.dtype).replace("tinygrad_lite", "torch"))
+            g = out._ones_like()
+        elif not isinstance(g, Tensor):
+            g = out._ones_like() * g
+        elif g.shape != out.shape:
+            raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
+                               f"output[{i}] has a shape of {out.shape}.")
+        grads.append(g)
+    return grads
+
+
+def _topological_order(roots):
+    """Nodes reachable from roots, each after every node that sends it a gradient."""
+    order, visited = [], set()
+    for root in roots:
+        if root is None or id(root) in visited:
+            continue
+        visited.add(id(root))
+        stack = [(root, iter(root.next_functions))]
+        while stack:
+            node, children = stack[-1]
+            for child, _ in children:
+                if child is not None and id(child) not in visited:
+                    visited.add(id(child))
+                    stack.append((child, iter(child.next_functions)))
+                    break
+            else:
+                stack.pop()
+                order.append(node)
+    order.reverse()
+    return order
+
+
+def _sum_to(grad, shape):
+    """Reduce a broadcast gradient back to `shape` (leading dims and size-1 dims)."""
+    if grad._shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)
+    dims = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape)
+                                      if n == 1 and grad._shape[i + lead] != 1)
+    if dims:
+        grad = grad.sum(dims, keepdim=True)
+    return grad.view(shape) if grad._shape != shape else grad
+
+
+def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
+                 accumulate=True, allow_unused=False):
+    """Shared by Tensor.backward, autograd.backward and autograd.grad.
+
+    With accumulate=True, leaf gradients go to `.grad` (only the `inputs`' if given); otherwise the
+    gradients of `inputs` are returned."""
+    outputs = _as_list(outputs)
+    grad_outputs = _as_list(grad_outputs) or [None] * len(outputs)
+    if len(grad_outputs) != len(outputs):
+        raise RuntimeError(f"grad requires one gradient per output: got {len(grad_outputs)} "
+                           f"gradients for {len(outputs)} outputs")
+    if retain_graph is None:
+        retain_graph = create_graph
+    root_grads = _make_root_grads(outputs, grad_outputs)
+    roots = [_edge(o) for o in outputs]
+
+    targets = None  # (node, output_nr) -> index in inputs
+    if inputs is not None:
+        targets = {}
+        for i, t in enumerate(inputs):
+            if not t.requires_grad:
+                raise RuntimeError("One of the differentiated Tensors does not require grad")
+            targets[_edge(t)] = i
+
+    order = _topological_order([r[0] for r in roots])
+    if targets is not None:  # run only the nodes that lead to an input
+        needed = {id(node) for node, _ in targets}
+        for node in reversed(order):
+            if any(c is not None and id(c) in needed for c, _ in node.next_functions):
+                needed.add(id(node))
+        order = [n for n in order if id(n) in needed]
+
+    buffers = {}
+    for (node, nr), g in zip(roots, root_grads):
+        _accumulate(buffers, node, nr, g)
+    captured = [None] * (len(inputs) if inputs is not None else 0)
+
+    with (enable_grad() if create_graph else no_grad()):
+        for node in order:
+            grads = buffers.pop(node, None)
+            if grads is None:
+                continue
+            grads = _run_pre_hooks(node, grads)
+            if targets is not None:
+                for nr, g in enumerate(grads):
+                    idx = targets.get((node, nr))
+                    if idx is not None:
+                        captured[idx] = g
+            if isinstance(node, AccumulateGrad):
+                if accumulate and (targets is None or (node, 0) in targets):
+                    _accumulate_leaf(node.variable, grads[0], create_graph)
+                continue
+            if targets is not None and not accumulate and not node.next_functions:
+                continue
+            results = _call_backward(node, grads)
+            if not retain_graph:
+                node._release()
+            for (child, nr), g, meta in zip(node.next_functions, results, node._input_meta):
+                if child is None or g is None:
+                    continue
+                if g._shape != meta[0]:
+                    g = _validate_shape(node, g, meta[0], len(buffers))
+                if g._dtype is not meta[1]:
+                    g = g.to(meta[1])
+                _accumulate(buffers, child, nr, g)
+
+    if inputs is not None and not accumulate:
+        for i, g in enumerate(captured):
+            if g is None and not allow_unused:
+                raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been "
+                                   "used in the graph. Set allow_unused=True if this is the desired behavior.")
+        return tuple(g if g is None or create_graph else g.detach() for g in captured)
+    return None
+
+
+def _accumulate(buffers, node, nr, g):
+    slot = buffers.get(node)
+    if slot is None:
+        n = getattr(node, "_n_outputs", 1)
+        slot = buffers[node] = [None] * n
+    slot[nr] = g if slot[nr] is None else slot[nr] + g
+
+
+def _run_pre_hooks(node, grads):
+    tensor_hooks = getattr(node, "_tensor_hooks", None)
+    if tensor_hooks:
+        for nr, hooks in tensor_hooks.items():
+            for hook in hooks:
+                if grads[nr] is None:
+                    break
+                new = hook(grads[nr])
+                if new is not None:
+                    grads[nr] = new
+            retained = getattr(node, "_retained", {}).get(nr)
+            if retained is not None and retained() is not None and grads[nr] is not None:
+                t = retained()
+                g = grads[nr].detach() if not grads[nr].requires_grad else grads[nr]
+                t.grad = g.clone() if t.grad is None else t.grad + g
+    for hook in getattr(node, "_pre_hooks", ()):
+        new = hook(tuple(grads))
+        if new is not None:
+            grads = list(new)
+    return grads
+
+
+def _call_backward(node, grads):
+    if node.materialize_grads and any(g is None for g in grads):
+        grads = [g if g is not None else _zeros_for(node, i) for i, g in enumerate(grads)]
+    results = node.backward(node, *grads)
+    if not isinstance(results, tuple):
+        results = (results,)
+    n_inputs = len(node.next_functions)
+    if len(results) != n_inputs:
+        if len(results) > n_inputs and all(r is None for r in results[n_inputs:]):
+            results = results[:n_inputs]
+        else:
+            raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
+                               f"(expected {n_inputs}, got {len(results)})")
+    for hook in getattr(node, "_post_hooks", ()):
+        new = hook(results, tuple(grads))
+        if new is not None:
+            results = tuple(new)
+    return results
+
+
+def _zeros_for(node, i):
+    from ..tensor import Tensor
+    shape, dtype, device = node._output_meta[i]
+    return Tensor._full(shape, 0, dtype, device)
+
+
+def _validate_shape(node, g, shape, _):
+    from ..tensor import _broadcast_shape
+    try:
+        if _broadcast_shape(shape, g._shape) == g._shape:
+            return _sum_to(g, shape)
+    except RuntimeError:
+        pass
+    if g.numel() == _numel(shape):
+        return g.reshape(shape)
+    raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index 0 - got "
+                       f"{list(g.shape)} but expected shape compatible with {list(shape)}")
+
+
+def _numel(shape):
+    n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+def _accumulate_leaf(var, g, create_graph):
+    for hook in var._hooks or ():
+        new = hook(g)
+        if new is not None:
+            g = new
+    if var.grad is None:
+        var.grad = g if create_graph else g._detached_owned(var)
+    elif create_graph:
+        var.grad = var.grad + g
+    else:
+        var.grad.add_(g.detach())
+    for hook in var._post_accumulate_hooks or ():
+        hook(var)

@@ -1,0 +1,218 @@
+"""Function: the one unit of differentiation. Every op is a Function; its instance is the graph
+node (torch's grad_fn) and the context of its backward."""
+from .grad_mode import is_grad_enabled, no_grad
+
+_FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
+          "after they have already been freed). Saved intermediate values of the graph are freed "
+          "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+          "backward through the graph a second time or if you need to access saved tensors after "
+          "calling backward.")
+
+
+class Node:
+    """A node of the backward graph: what torch shows as `grad_fn`."""
+
+    name_ = None
+    next_functions = ()
+
+    def name(self):
+        return self.name_ or type(self).__name__ + "Backward"
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) runs after this node's backward; it may return new
+        grad_inputs."""
+        hooks = self.__dict__.setdefault("_post_hooks", [])
+        hooks.append(fn)
+        return _RemovableHandle(hooks, fn)
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) runs before this node's backward; it may return new grad_outputs."""
+        hooks = self.__dict__.setdefault("_pre_hooks", [])
+        hooks.append(fn)
+        return _RemovableHandle(hooks, fn)
+
+    @property
+    def metadata(self):
+        return self.__dict__.setdefault("_metadata", {})
+
+
+class _RemovableHandle:
+    def __init__(self, hooks, fn):
+        self.hooks, self.fn = hooks, fn
+
+    def _add(self):
+        self.hooks.append(self.fn)
+        return self
+
+    def remove(self):
+        if self.fn in self.hooks:
+            self.hooks.remove(self.fn)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class AccumulateGrad(Node):
+    """The node that stores a leaf's gradient in `.grad`."""
+
+    name_ = "torch::autograd::AccumulateGrad"
+
+    def __init__(self, variable):
+        self.variable = variable
+
+    def name(self):
+        return self.name_
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+class _SavedOutput:
+    """An output saved for backward, kept without its grad_fn so no reference cycle forms."""
+
+    __slots__ = ("tensor", "output_nr")
+
+    def __init__(self, tensor, output_nr):
+        self.tensor, self.output_nr = tensor, output_nr
+
+
+class Function(Node):
+    """Subclass with static `forward(ctx, *args)` and `backward(ctx, *grads)` and call `apply`.
+
+    forward runs with grad recording off; it may return Tensors or raw arrays (built-in ops
+    return arrays, which apply wraps). backward receives one gradient per output and returns
+    one gradient (or None) per forward argument.
+    """
+
+    materialize_grads = True
+    _saved = ()
+    _saved_versions = ()
+    _non_differentiable = ()
+
+    # context API -------------------------------------------------------------------------
+    def save_for_backward(self, *tensors):
+        self._saved = tensors
+        self._saved_versions = tuple(None if t is None else t._storage.version for t in tensors)
+
+    @property
+    def saved_tensors(self):
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(_FREED)
+        out = []
+        for t, version in zip(saved, self._saved_versions):
+            if isinstance(t, _SavedOutput):
+                t = _unpack_output(self, t)
+            if t is not None and t._storage.version != version:
+                raise RuntimeError(_modified_message(self, t, version))
+            out.append(t)
+        return tuple(out)
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_differentiable = tensors
+
+    def mark_dirty(self, *tensors):
+        self._dirty = tensors
+
+    def set_materialize_grads(self, value):
+        self.materialize_grads = bool(value)
+
+    def _release(self):
+        if self._saved:
+            self._saved = None
+
+    # running -----------------------------------------------------------------------------
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for your "
+                                  "custom autograd.Function to use it with backward mode AD.")
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        from ..tensor import Tensor
+        ctx = cls.__new__(cls)
+        requires_grad = False
+        if is_grad_enabled():
+            needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+            requires_grad = True in needs
+            ctx.needs_input_grad = needs
+        else:
+            ctx.needs_input_grad = (False,) * len(args)
+        if requires_grad:
+            with no_grad():
+                out = cls.forward(ctx, *args, **kwargs)
+        else:
+            out = cls.forward(ctx, *args, **kwargs)
+        single = not isinstance(out, tuple)
+        outs = (out,) if single else out
+        outs = tuple(o if isinstance(o, Tensor) or o is None else Tensor._make(o) for o in outs)
+        if requires_grad:
+            ctx.next_functions = tuple(_edge(a) if n else (None, 0) for a, n in zip(args, needs))
+            ctx._input_meta = tuple((a._shape, a._dtype) if n else None for a, n in zip(args, needs))
+            ctx._n_outputs = len(outs)
+            if len(outs) > 1:
+                ctx._output_meta = tuple(None if o is None else (o._shape, o._dtype, o.device)
+                                         for o in outs)
+            nondiff = ctx._non_differentiable
+            for i, o in enumerate(outs):
+                if o is None or not o._dtype.is_floating_point or any(o is t for t in nondiff):
+                    continue
+                if any(o is a for a in args):  # an input returned as is: give the graph an alias
+                    o = o._alias()
+                    outs = outs[:i] + (o,) + outs[i + 1:]
+                o._requires_grad = True
+                o.grad_fn = ctx
+                o._output_nr = i
+            if ctx._saved:
+                ctx._saved = tuple(_as_saved_output(t, outs) for t in ctx._saved)
+        return outs[0] if single else outs
+
+
+def _edge(tensor):
+    """The (node, output_nr) through which a gradient reaches `tensor`."""
+    if tensor.grad_fn is not None:
+        return (tensor.grad_fn, tensor._output_nr)
+    acc = tensor._accumulator
+    if acc is None:
+        acc = tensor._accumulator = AccumulateGrad(tensor)
+    return (acc, 0)
+
+
+def _as_saved_output(t, outs):
+    for i, o in enumerate(outs):
+        if t is o:
+            return _SavedOutput(o.detach(), i)
+    return t
+
+
+def _unpack_output(node, saved):
+    from .grad_mode import is_grad_enabled as enabled
+    t = saved.tensor
+    if not enabled():
+        return t
+    alias = t._alias()
+    alias._requires_grad = True
+    alias.grad_fn = node
+    alias._output_nr = saved.output_nr
+    return alias
+
+
+def _modified_message(node, t, version):
+    kind = "cuda." if t.device.type == "cuda" else ""
+    type_name = {"float32": "Float", "float64": "Double", "float16": "Half"}.get(t.dtype.name, t.dtype.name)
+    shape = ", ".join(map(str, t.shape))
+    return ("one of the variables needed for gradient computation has been modified by an inplace "
+            f"operation: [torch.{kind}{type_name}Tensor [{shape}]] is at version "
+            f"{t._storage.version}; expected version {version} instead. Hint: enable anomaly "
+            "detection to find the operation that failed to compute its gradient, with "
+            "torch.autograd.set_detect_anomaly(True).")

@@ -1,0 +1,438 @@
+"""Elementwise arithmetic and math. Forward on arrays; backward in differentiable tensor ops."""
+from ..autograd.function import Function
+from ..dtypes import result_type, get_default_dtype, bool_
+from ..tensor import Tensor, _broadcast_shape, check_same_device
+
+
+def operands(a, b, out_dtype=None):
+    """(array-or-scalar a, array-or-scalar b, dtype) cast to torch's common dtype."""
+    check_same_device(a, b)
+    dtype = result_type(a, b)
+    if out_dtype is not None and not dtype.is_floating_point:
+        dtype = out_dtype
+    return _cast(a, dtype), _cast(b, dtype), dtype
+
+
+def _cast(x, dtype):
+    if isinstance(x, Tensor):
+        arr = x._arr
+        return arr if arr.dtype == dtype.np else arr.astype(dtype.np)
+    return dtype.np.type(x) if dtype.is_floating_point else x
+
+
+def unbroadcast_ok(a, b):
+    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._shape != b._shape:
+        _broadcast_shape(a._shape, b._shape)
+
+
+class Add(Function):
+    name_ = "AddBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        x, y, _ = operands(a, b)
+        return x + y
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, grad
+
+
+class Sub(Function):
+    name_ = "SubBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        x, y, dtype = operands(a, b)
+        if dtype is bool_:
+            raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                               "Use the `^` or `logical_xor()` operator instead.")
+        return x - y
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, (-grad if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Function):
+    name_ = "MulBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        x, y, _ = operands(a, b)
+        ctx.a_scalar, ctx.b_scalar = _scalar(a), _scalar(b)
+        ctx.save_for_backward(b if ctx.needs_input_grad[0] and ctx.b_scalar is None else None,
+                              a if ctx.needs_input_grad[1] and ctx.a_scalar is None else None)
+        return x * y
+
+    @staticmethod
+    def backward(ctx, grad):
+        b, a = ctx.saved_tensors
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            ga = grad * (b if b is not None else ctx.b_scalar)
+        if ctx.needs_input_grad[1]:
+            gb = grad * (a if a is not None else ctx.a_scalar)
+        return ga, gb
+
+
+class Div(Function):
+    name_ = "DivBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        x, y, dtype = operands(a, b, get_default_dtype())
+        if not dtype.is_floating_point:
+            dtype = get_default_dtype()
+            x, y = _cast_arr(x, dtype), _cast_arr(y, dtype)
+        ctx.b_scalar = _scalar(b)
+        ctx.a_scalar = _scalar(a)
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
+                              b if ctx.b_scalar is None else None)
+        return x / y
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        b = b if b is not None else ctx.b_scalar
+        ga = grad / b if ctx.needs_input_grad[0] else None
+        gb = None
+        if ctx.needs_input_grad[1]:
+            a = a if a is not None else ctx.a_scalar
+            gb = -grad * a / (b * b)
+        return ga, gb
+
+
+class Pow(Function):
+    name_ = "PowBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        x, y, dtype = operands(a, b)
+        if isinstance(b, Tensor) and isinstance(a, Tensor):
+            ctx.name_ = "PowBackward1"
+        elif not isinstance(a, Tensor):
+            ctx.name_ = "PowBackward2"
+        if not dtype.is_floating_point and _any_negative(y):
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        out = Tensor._make(x ** y)
+        ctx.a_scalar, ctx.b_scalar = _scalar(a), _scalar(b)
+        ctx.save_for_backward(a if ctx.a_scalar is None else None,
+                              b if ctx.b_scalar is None else None,
+                              out if ctx.needs_input_grad[1] else None)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b, out = ctx.saved_tensors
+        a_val = a if a is not None else ctx.a_scalar
+        b_val = b if b is not None else ctx.b_scalar
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            if isinstance(b_val, Tensor):
+                ga = (grad * (b_val * a_val ** (b_val - 1))).masked_fill(b_val == 0, 0.0)
+            elif b_val == 0:
+                ga = grad * 0.0
+            else:
+                ga = grad * b_val * a_val ** (b_val - 1)
+        if ctx.needs_input_grad[1]:
+            if isinstance(a_val, Tensor):
+                gb = grad * out * a_val.log()
+                gb = gb.masked_fill((a_val == 0) & (b_val >= 0), 0.0)
+            else:
+                import math
+                gb = grad * out * math.log(a_val) if a_val != 0 else grad * out * 0.0
+        return ga, gb
+
+
+def _any_negative(y):
+    if isinstance(y, (int, float)):
+        return y < 0
+    return bool((y < 0).any())
+
+
+def _scalar(x):
+    return None if isinstance(x, Tensor) else x
+
+
+def _cast_arr(x, dtype):
+    return x.astype(dtype.np) if hasattr(x, "astype") and not isinstance(x, (int, float)) else dtype.np.type(x)
+
+
+class Neg(Function):
+    name_ = "NegBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        if a._dtype is bool_:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                               "operator instead.")
+        return -a._arr
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad
+
+
+def _float_input(a):
+    """The array of `a`, promoted to the default float type when integral (torch's rule for
+    exp, log, sin...)."""
+    arr = a._arr
+    if not a._dtype.is_floating_point:
+        arr = arr.astype(get_default_dtype().np)
+    return arr
+
+
+def _xp(a):
+    from ..backend import xp_of
+    return xp_of(a._arr)
+
+
+def _unary(name, np_fn, grad_fn, save="input"):
+    """Build a unary Function: out = np_fn(xp, x); d(out) = grad_fn(grad, x, out)."""
+
+    def forward(ctx, a):
+        xp = _xp(a)
+        with _errstate(xp):
+            out = Tensor._make(np_fn(xp, _float_input(a)))
+        if save == "output":
+            ctx.save_for_backward(out)
+        elif save == "input":
+            ctx.save_for_backward(a)
+        return out
+
+    def backward(ctx, grad):
+        saved = ctx.saved_tensors[0] if save else None
+        if save == "output":
+            return grad_fn(grad, None, saved)
+        return grad_fn(grad, saved, None)
+
+    return type(name, (Function,), {"name_": name + "Backward0", "forward": staticmethod(forward),
+                                    "backward": staticmethod(backward)})
+
+
+class _errstate:
+    def __init__(self, xp):
+        self.ctx = xp.errstate(all="ignore") if hasattr(xp, "errstate") else None
+
+    def __enter__(self):
+        if self.ctx:
+            self.ctx.__enter__()
+
+    def __exit__(self, *exc):
+        if self.ctx:
+            self.ctx.__exit__(*exc)
+
+
+def _sigmoid(xp, x):
+    # exp(-|x|) never overflows; assemble both halves of the logistic from it
+    z = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + z), z / (1 + z)).astype(x.dtype, copy=False)
+
+
+Exp = _unary("Exp", lambda xp, x: xp.exp(x), lambda g, x, out: g * out, save="output")
+Log = _unary("Log", lambda xp, x: xp.log(x), lambda g, x, out: g / x)
+Log2 = _unary("Log2", lambda xp, x: xp.log2(x), lambda g, x, out: g / (x * 0.6931471805599453))
+Log10 = _unary("Log10", lambda xp, x: xp.log10(x), lambda g, x, out: g / (x * 2.302585092994046))
+Log1p = _unary("Log1p", lambda xp, x: xp.log1p(x), lambda g, x, out: g / (x + 1))
+Expm1 = _unary("Expm1", lambda xp, x: xp.expm1(x), lambda g, x, out: g * (out + 1), save="output")
+Sin = _unary("Sin", lambda xp, x: xp.sin(x), lambda g, x, out: g * x.cos())
+Cos = _unary("Cos", lambda xp, x: xp.cos(x), lambda g, x, out: g * -x.sin())
+Tan = _unary("Tan", lambda xp, x: xp.tan(x), lambda g, x, out: g * (1 + out * out), save="output")
+Tanh = _unary("Tanh", lambda xp, x: xp.tanh(x), lambda g, x, out: g * (1 - out * out), save="output")
+Sinh = _unary("Sinh", lambda xp, x: xp.sinh(x), lambda g, x, out: g * x.cosh())
+Cosh = _unary("Cosh", lambda xp, x: xp.cosh(x), lambda g, x, out: g * x.sinh())
+Asin = _unary("Asin", lambda xp, x: xp.arcsin(x), lambda g, x, out: g * (1 - x * x).rsqrt())
+Acos = _unary("Acos", lambda xp, x: xp.arccos(x), lambda g, x, out: -g * (1 - x * x).rsqrt())
+Atan = _unary("Atan", lambda xp, x: xp.arctan(x), lambda g, x, out: g / (1 + x * x))
+Sigmoid = _unary("Sigmoid", _sigmoid, lambda g, x, out: g * (out * (1 - out)), save="output")
+Sqrt = _unary("Sqrt", lambda xp, x: xp.sqrt(x), lambda g, x, out: g / (2 * out), save="output")
+Rsqrt = _unary("Rsqrt", lambda xp, x: 1 / xp.sqrt(x), lambda g, x, out: -0.5 * g * out ** 3, save="output")
+Reciprocal = _unary("Reciprocal", lambda xp, x: 1 / x, lambda g, x, out: -g * out * out, save="output")
+Erf = _unary("Erf", lambda xp, x: _erf(xp, x),
+             lambda g, x, out: g * 1.1283791670955126 * (-(x * x)).exp())
+
+
+def _erf(xp, x):
+    try:
+        from scipy.special import erf  # optional, exact
+        return erf(x).astype(x.dtype)
+    except ImportError:
+        import math
+        return xp.vectorize(math.erf, otypes=[x.dtype])(x) if x.size else x.copy()
+
+
+class Abs(Function):
+    name_ = "AbsBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return abs(a._arr)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (a,) = ctx.saved_tensors
+        return grad * a.sign()
+
+
+class Relu(Function):
+    name_ = "ReluBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = _xp(a)
+        out = Tensor._make(xp.maximum(a._arr, a._arr.dtype.type(0)))
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad * (out > 0)
+
+
+class ZeroGrad(Function):
+    """Ops whose gradient is zero almost everywhere (floor, ceil, round, trunc, sign)."""
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0
+
+
+def _zero_grad_op(name, fn):
+    def forward(ctx, a):
+        arr = a._arr
+        if a._dtype.is_floating_point or name == "Sign":
+            return fn(_xp(a), arr)
+        return arr.copy()
+    return type(name, (ZeroGrad,), {"name_": name + "Backward0", "forward": staticmethod(forward)})
+
+
+Floor = _zero_grad_op("Floor", lambda xp, x: xp.floor(x))
+Ceil = _zero_grad_op("Ceil", lambda xp, x: xp.ceil(x))
+Round = _zero_grad_op("Round", lambda xp, x: xp.round(x))
+Trunc = _zero_grad_op("Trunc", lambda xp, x: xp.trunc(x))
+Sign = _zero_grad_op("Sign", lambda xp, x: xp.sign(x))
+
+
+class Clamp(Function):
+    name_ = "ClampBackward1"
+
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        if lo is None and hi is None:
+            raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+        xp = _xp(a)
+        arr = a._arr
+        dtype = result_type(*(v for v in (a, lo, hi) if v is not None))
+        if arr.dtype != dtype.np:
+            arr = arr.astype(dtype.np)
+        lo_v = _cast(lo, dtype) if lo is not None else None
+        hi_v = _cast(hi, dtype) if hi is not None else None
+        ctx.save_for_backward(a, lo if isinstance(lo, Tensor) else None,
+                              hi if isinstance(hi, Tensor) else None)
+        ctx.lo, ctx.hi = lo, hi
+        out = arr
+        if lo is not None:
+            out = xp.maximum(out, lo_v)
+        if hi is not None:
+            out = xp.minimum(out, hi_v)
+        if out is arr:
+            out = arr.copy()
+        return xp.where(xp.isnan(arr), arr, out) if dtype.is_floating_point else out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, lo_t, hi_t = ctx.saved_tensors
+        lo = lo_t if lo_t is not None else ctx.lo
+        hi = hi_t if hi_t is not None else ctx.hi
+        mask = None
+        if lo is not None:
+            mask = a >= lo
+        if hi is not None:
+            mask = (a <= hi) if mask is None else mask & (a <= hi)
+        ga = grad * mask if ctx.needs_input_grad[0] else None
+        glo = ghi = None
+        if lo_t is not None and ctx.needs_input_grad[1]:
+            glo = grad * (a < lo_t)
+        if hi_t is not None and ctx.needs_input_grad[2]:
+            ghi = grad * (a > hi_t)
+        return ga, glo, ghi
+
+
+class Maximum(Function):
+    name_ = "MaximumBackward0"
+    pick = "maximum"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        x, y, _ = operands(a, b)
+        ctx.save_for_backward(a, b)
+        xp = _xp(a)
+        return getattr(xp, ctx.pick)(x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        win = (a > b) if ctx.pick == "maximum" else (a < b)
+        tie = (a == b) * 0.5  # a tie gives half the gradient to each side, as torch
+        ga = grad * (win + tie) if ctx.needs_input_grad[0] else None
+        gb = grad * (~win & (a != b) + tie) if ctx.needs_input_grad[1] else None
+        return ga, gb
+
+
+class Minimum(Maximum):
+    name_ = "MinimumBackward0"
+    pick = "minimum"
+
+
+class Where(Function):
+    name_ = "WhereBackward0"
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        x, y, _ = operands(a, b)
+        c = cond._arr
+        if c.dtype != bool:
+            c = c.astype(bool)
+        ctx.save_for_backward(cond)
+        return _xp(cond).where(c, x, y)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (cond,) = ctx.saved_tensors
+        zero = grad.new_zeros(())
+        ga = grad.where(cond, zero) if ctx.needs_input_grad[1] else None
+        gb = zero.where(cond, grad) if ctx.needs_input_grad[2] else None
+        return None, ga, gb
+
+
+class Lerp(Function):
+    name_ = "LerpBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b, w):
+        x, y, _ = operands(a, b)
+        ctx.w = w
+        ctx.save_for_backward(w if isinstance(w, Tensor) else None, a, b)
+        wv = _cast(w, result_type(a, b))
+        return x + wv * (y - x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        w_t, a, b = ctx.saved_tensors
+        w = w_t if w_t is not None else ctx.w
+        return (grad * (1 - w) if ctx.needs_input_grad[0] else None,
+                grad * w if ctx.needs_input_grad[1] else None,
+                grad * (b - a) if w_t is not None and ctx.needs_input_grad[2] else None)
+
+
+def compare(op, a, b):
+    """Comparison ops: bool result, no gradient."""
+    x, y, _ = operands(a, b)
+    return Tensor._make(getattr(_ops, op)(x, y))
+
+
+import operator as _ops  # noqa: E402

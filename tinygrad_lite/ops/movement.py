@@ -1,0 +1,549 @@
+"""Views (shared storage, no copy) and the copies that move data: cat, stack, clone, to."""
+from .. import backend
+from .. import dtypes as _dt
+from ..autograd.function import Function, _edge
+from ..autograd.grad_mode import no_grad
+from ..backend import contiguous_strides
+from ..tensor import Tensor, _view_strides, _infer_size, _wrap_dim, _broadcast_shape
+
+
+# geometry: each returns a view Tensor (no grad recording) -------------------------------
+def view_geometry(a, shape):
+    shape = _infer_size(shape, a.numel())
+    stride = _view_strides(a._shape, a._stride, shape)
+    if stride is None:
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at "
+                           "least one dimension spans across two contiguous subspaces). Use "
+                           ".reshape(...) instead.")
+    return a._view(shape, stride, a._offset)
+
+
+def select_geometry(a, dim, index):
+    if a.ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    dim = _wrap_dim(dim, a.ndim)
+    size = a._shape[dim]
+    if not -size <= index < size:
+        raise IndexError(f"index {index} is out of bounds for dimension {dim} with size {size}")
+    index %= size
+    return a._view(a._shape[:dim] + a._shape[dim + 1:], a._stride[:dim] + a._stride[dim + 1:],
+                   a._offset + index * a._stride[dim])
+
+
+def slice_geometry(a, dim, start, stop, step):
+    dim = _wrap_dim(dim, a.ndim)
+    size = a._shape[dim]
+    if step <= 0:
+        raise ValueError("step must be greater than zero")
+    start, stop, _ = slice(start, stop).indices(size)
+    length = max(0, (stop - start + step - 1) // step)
+    shape = a._shape[:dim] + (length,) + a._shape[dim + 1:]
+    stride = a._stride[:dim] + (a._stride[dim] * step,) + a._stride[dim + 1:]
+    return a._view(shape, stride, a._offset + (start * a._stride[dim] if length else 0))
+
+
+def expand_geometry(a, shape):
+    if len(shape) < a.ndim:
+        raise RuntimeError(f"expand(torch.FloatTensor{{[{', '.join(map(str, a._shape))}]}}, "
+                           f"size=[{', '.join(map(str, shape))}]): the number of sizes provided "
+                           f"({len(shape)}) must be greater or equal to the number of dimensions "
+                           f"in the tensor ({a.ndim})")
+    lead = len(shape) - a.ndim
+    new_shape, new_stride = [], []
+    for i, n in enumerate(shape):
+        if i < lead:
+            if n < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({n}) isn't allowed in a "
+                                   "leading, non-existing dimension 0")
+            new_shape.append(n)
+            new_stride.append(0)
+            continue
+        old, st = a._shape[i - lead], a._stride[i - lead]
+        if n == -1:
+            n = old
+        if old == n:
+            new_shape.append(n)
+            new_stride.append(st)
+        elif old == 1:
+            new_shape.append(n)
+            new_stride.append(0)
+        else:
+            raise RuntimeError(f"The expanded size of the tensor ({n}) must match the existing "
+                               f"size ({old}) at non-singleton dimension {i}.  Target sizes: "
+                               f"[{', '.join(map(str, shape))}].  Tensor sizes: "
+                               f"[{', '.join(map(str, a._shape))}]")
+    return a._view(new_shape, new_stride, a._offset)
+
+
+def permute_geometry(a, dims):
+    if len(dims) != a.ndim:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
+                           f"not match the length of the desired ordering of dimensions i.e. "
+                           f"input.dim() = {a.ndim} is not equal to len(dims) = {len(dims)}")
+    dims = [_wrap_dim(d, a.ndim) for d in dims]
+    if len(set(dims)) != len(dims):
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
+    return a._view([a._shape[d] for d in dims], [a._stride[d] for d in dims], a._offset)
+
+
+# view Functions -----------------------------------------------------------------------
+class View(Function):
+    name_ = "ViewBackward0"
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.in_shape = a._shape
+        return view_geometry(a, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.in_shape), None
+
+
+class Alias(Function):
+    name_ = "AliasBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        return a._view(a._shape, a._stride, a._offset)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad
+
+
+class UnsafeView(View):
+    name_ = "UnsafeViewBackward0"
+
+
+class Transpose(Function):
+    name_ = "TransposeBackward0"
+
+    @staticmethod
+    def forward(ctx, a, d0, d1):
+        d0, d1 = _wrap_dim(d0, a.ndim), _wrap_dim(d1, a.ndim)
+        ctx.dims = (d0, d1)
+        dims = list(range(a.ndim))
+        dims[d0], dims[d1] = d1, d0
+        return a._view([a._shape[d] for d in dims], [a._stride[d] for d in dims], a._offset)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.transpose(*ctx.dims), None, None
+
+
+class T(Function):
+    name_ = "TBackward0"
+
+    @staticmethod
+    def forward(ctx, a):
+        if a.ndim > 2:
+            raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {a.ndim}D")
+        return a._view(a._shape[::-1], a._stride[::-1], a._offset)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.t()
+
+
+class Permute(Function):
+    name_ = "PermuteBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dims):
+        out = permute_geometry(a, dims)
+        ctx.dims = [_wrap_dim(d, a.ndim) for d in dims]
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        inverse = [0] * len(ctx.dims)
+        for i, d in enumerate(ctx.dims):
+            inverse[d] = i
+        return grad.permute(inverse), None
+
+
+class Unsqueeze(Function):
+    name_ = "UnsqueezeBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        dim = _wrap_dim(dim, a.ndim + 1)
+        ctx.dim = dim
+        stride = a._stride[dim] * a._shape[dim] if dim < a.ndim else 1
+        return a._view(a._shape[:dim] + (1,) + a._shape[dim:],
+                       a._stride[:dim] + (stride,) + a._stride[dim:], a._offset)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.squeeze(ctx.dim), None
+
+
+class Squeeze(Function):
+    name_ = "SqueezeBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dims):
+        ctx.in_shape = a._shape
+        if dims is None:
+            keep = [i for i, n in enumerate(a._shape) if n != 1]
+        else:
+            ctx.name_ = "SqueezeBackward1" if len(dims) == 1 else "SqueezeBackward2"
+            drop = {_wrap_dim(d, a.ndim) for d in dims} if a.ndim else set()
+            keep = [i for i, n in enumerate(a._shape) if not (i in drop and n == 1)]
+        return a._view([a._shape[i] for i in keep], [a._stride[i] for i in keep], a._offset)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.reshape(ctx.in_shape), None
+
+
+class Expand(Function):
+    name_ = "ExpandBackward0"
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        ctx.in_shape = a._shape
+        return expand_geometry(a, shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from ..autograd.engine import _sum_to
+        return _sum_to(grad, ctx.in_shape), None
+
+
+class _ScatterView(Function):
+    """Backward of a sub-view (select, slice, as_strided): the gradient placed into zeros of the
+    input's shape. Its own backward takes the same sub-view again, so double backward works."""
+
+    name_ = "ViewScatterBackward0"
+
+    @staticmethod
+    def forward(ctx, grad, in_shape, take):
+        ctx.take = take
+        out = Tensor._full(in_shape, 0, grad._dtype, grad.device)
+        region = take(out)
+        region._arr[...] = grad._arr
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        return ctx.take(g), None, None
+
+
+class Select(Function):
+    name_ = "SelectBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dim, index):
+        ctx.in_shape, ctx.args = a._shape, (dim, index)
+        return select_geometry(a, dim, index)
+
+    @staticmethod
+    def backward(ctx, grad):
+        dim, index = ctx.args
+        take = lambda t: t.select(dim, index)  # noqa: E731
+        return _ScatterView.apply(grad, ctx.in_shape, take), None, None
+
+
+class Slice(Function):
+    name_ = "SliceBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dim, start, stop, step):
+        ctx.in_shape, ctx.args = a._shape, (dim, start, stop, step)
+        return slice_geometry(a, dim, start, stop, step)
+
+    @staticmethod
+    def backward(ctx, grad):
+        args = ctx.args
+        take = lambda t: Slice.apply(t, *args)  # noqa: E731
+        return (_ScatterView.apply(grad, ctx.in_shape, take),) + (None,) * 4
+
+
+class AsStrided(Function):
+    name_ = "AsStridedBackward0"
+
+    @staticmethod
+    def forward(ctx, a, size, stride, offset):
+        ctx.in_geom = (a._shape, a._stride, a._offset)
+        offset = a._offset if offset is None else offset
+        ctx.args = (tuple(size), tuple(stride), offset)
+        return a._view(size, stride, offset)
+
+    @staticmethod
+    def backward(ctx, grad):
+        in_shape, in_stride, in_offset = ctx.in_geom
+        size, stride, offset = ctx.args
+        # lay a zero buffer out like the input's storage, scatter-add through the view's geometry
+        storage_len = 1 + max(
+            sum((n - 1) * s for n, s in zip(in_shape, in_stride)) + in_offset,
+            sum((n - 1) * s for n, s in zip(size, stride)) + offset) if grad.numel() else 0
+        xp = backend.xp_of(grad._arr)
+        flat = xp.zeros(storage_len, grad._dtype.np)
+        view = backend.strided_view(flat, size, stride, offset)
+        _add_at_view(xp, flat, view, size, stride, offset, grad._arr)
+        out = backend.strided_view(flat, in_shape, in_stride, in_offset)
+        return Tensor._make(out.copy()), None, None, None
+
+
+def _add_at_view(xp, flat, view, size, stride, offset, values):
+    if 0 in stride:  # overlapping positions: accumulate each contribution
+        idx = xp.zeros(tuple(size), dtype=xp.int64) + offset
+        for d, (n, s) in enumerate(zip(size, stride)):
+            shape = [1] * len(size)
+            shape[d] = n
+            idx = idx + (xp.arange(n) * s).reshape(shape)
+        xp.add.at(flat, idx.reshape(-1), values.reshape(-1))
+    else:
+        view += values
+
+
+class Unbind(Function):
+    name_ = "UnbindBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        dim = _wrap_dim(dim, a.ndim)
+        ctx.dim = dim
+        return tuple(select_geometry(a, dim, i) for i in range(a._shape[dim]))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        from ..creation import stack
+        return stack(grads, ctx.dim), None
+
+
+class Split(Function):
+    name_ = "SplitBackward0"
+
+    @staticmethod
+    def forward(ctx, a, sizes, dim, name):
+        ctx.name_ = name
+        dim = _wrap_dim(dim, a.ndim)
+        ctx.dim = dim
+        outs, start = [], 0
+        for n in sizes:
+            outs.append(slice_geometry(a, dim, start, start + n, 1))
+            start += n
+        return tuple(outs)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        from ..creation import cat
+        return cat(grads, ctx.dim), None, None, None
+
+
+class Cat(Function):
+    name_ = "CatBackward0"
+
+    @staticmethod
+    def forward(ctx, dim, *tensors):
+        if not tensors:
+            raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+        ref = next((t for t in tensors if not (t.ndim == 1 and t._shape[0] == 0)), tensors[0])
+        if ref.ndim == 0:
+            raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
+        dim = _wrap_dim(dim, ref.ndim)
+        dtype = tensors[0]._dtype
+        for i, t in enumerate(tensors):
+            dtype = _dt.promote_types(dtype, t._dtype)
+            if t.ndim == 1 and t._shape[0] == 0 and ref.ndim != 1:
+                continue
+            if t.ndim != ref.ndim:
+                raise RuntimeError(f"Tensors must have same number of dimensions: got {ref.ndim} and {t.ndim}")
+            for d in range(ref.ndim):
+                if d != dim and t._shape[d] != ref._shape[d]:
+                    raise RuntimeError(f"Sizes of tensors must match except in dimension {dim}. "
+                                       f"Expected size {ref._shape[d]} but got size {t._shape[d]} "
+                                       f"for tensor number {i} in the list.")
+        ctx.dim = dim
+        ctx.sizes = [t._shape[dim] if t.ndim == ref.ndim else 0 for t in tensors]
+        xp = backend.xp_of(ref._arr)
+        arrays = [t._arr.astype(dtype.np, copy=False) for t in tensors
+                  if not (t.ndim == 1 and t._shape[0] == 0 and ref.ndim != 1)]
+        return xp.concatenate(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        grads, start = [], 0
+        for n in ctx.sizes:
+            grads.append(grad.narrow(ctx.dim, start, n) if n or grad.ndim else None)
+            start += n
+        return (None,) + tuple(grads)
+
+
+class Stack(Function):
+    name_ = "StackBackward0"
+
+    @staticmethod
+    def forward(ctx, dim, *tensors):
+        if not tensors:
+            raise RuntimeError("stack expects a non-empty TensorList")
+        for i, t in enumerate(tensors):
+            if t._shape != tensors[0]._shape:
+                raise RuntimeError(f"stack expects each tensor to be equal size, but got "
+                                   f"[{', '.join(map(str, tensors[0]._shape))}] at entry 0 and "
+                                   f"[{', '.join(map(str, t._shape))}] at entry {i}")
+        dim = _wrap_dim(dim, tensors[0].ndim + 1)
+        ctx.dim = dim
+        dtype = tensors[0]._dtype
+        for t in tensors:
+            dtype = _dt.promote_types(dtype, t._dtype)
+        xp = backend.xp_of(tensors[0]._arr)
+        return xp.stack([t._arr.astype(dtype.np, copy=False) for t in tensors], axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return (None,) + tuple(grad.unbind(ctx.dim))
+
+
+class Clone(Function):
+    name_ = "CloneBackward0"
+
+    @staticmethod
+    def forward(ctx, a, contiguous=False):
+        arr = a._arr
+        if contiguous or not a._is_dense():
+            return backend.xp_of(arr).ascontiguousarray(arr).copy() if arr.flags.c_contiguous \
+                else backend.xp_of(arr).ascontiguousarray(arr)
+        return arr.copy(order="K")
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad, None
+
+
+class ToCopy(Function):
+    name_ = "ToCopyBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dtype, device):
+        ctx.src = (a._dtype, a.device)
+        arr = a._arr
+        if device != a.device:
+            arr = backend.to_device(arr, device)
+        arr = arr.astype(dtype.np, order="K") if arr is a._arr else arr.astype(dtype.np, copy=False)
+        return Tensor._make(arr, device)
+
+    @staticmethod
+    def backward(ctx, grad):
+        dtype, device = ctx.src
+        return grad.to(device=device, dtype=dtype if dtype.is_floating_point else grad.dtype), None, None
+
+
+class Copy(Function):
+    name_ = "CopyBackwards"
+
+    @staticmethod
+    def forward(ctx, dst, src):
+        ctx.src_meta = (src._shape, src._dtype, src.device)
+        arr = src._arr
+        if src.device != dst.device:
+            arr = backend.to_device(arr, dst.device)
+        xp = backend.xp_of(dst._arr)
+        return xp.broadcast_to(arr.astype(dst._dtype.np, copy=False), dst._shape)
+
+    @staticmethod
+    def backward(ctx, grad):
+        from ..autograd.engine import _sum_to
+        shape, dtype, device = ctx.src_meta
+        gsrc = _sum_to(grad, shape).to(dtype=dtype, device=device) if ctx.needs_input_grad[1] else None
+        return (grad * 0 if ctx.needs_input_grad[0] else None), gsrc
+
+
+class Fill(Function):
+    name_ = "FillBackward0"
+
+    @staticmethod
+    def forward(ctx, a, value):
+        if value == 0:
+            ctx.name_ = "ZeroBackward0"
+        return a._arr.copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad * 0, None
+
+
+class Repeat(Function):
+    name_ = "RepeatBackward0"
+
+    @staticmethod
+    def forward(ctx, a, repeats):
+        if len(repeats) < a.ndim:
+            raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number "
+                               "of dimensions of tensor")
+        ctx.in_shape, ctx.repeats = a._shape, tuple(repeats)
+        lead = len(repeats) - a.ndim
+        arr = a._arr.reshape((1,) * lead + a._shape)
+        return backend.xp_of(arr).tile(arr, repeats)
+
+    @staticmethod
+    def backward(ctx, grad):
+        lead = len(ctx.repeats) - len(ctx.in_shape)
+        full_in = (1,) * lead + ctx.in_shape
+        split_shape = []
+        for r, n in zip(ctx.repeats, full_in):
+            split_shape += [r, n]
+        g = grad.reshape(split_shape).sum(tuple(range(0, 2 * len(full_in), 2)))
+        return g.reshape(ctx.in_shape), None
+
+
+class Flip(Function):
+    name_ = "FlipBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dims):
+        ctx.dims = tuple(_wrap_dim(d, a.ndim) for d in dims)
+        return backend.xp_of(a._arr).flip(a._arr, ctx.dims).copy()
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad.flip(ctx.dims), None
+
+
+class CopySlices(Function):
+    """The node an in-place write into a view leaves on the view's base: the base's gradient
+    outside the written region passes through, inside it goes to the written value."""
+
+    name_ = "CopySlices"
+
+    @staticmethod
+    def rebase(base, view, result):
+        node = CopySlices.__new__(CopySlices)
+        node.geom = (view._shape, view._stride, view._offset - base._offset)
+        node.base_layout = (base._shape, base._stride)
+        node.needs_input_grad = (base._requires_grad, True)
+        node.next_functions = (_edge(base) if base._requires_grad else (None, 0), _edge(result))
+        node._input_meta = ((base._shape, base._dtype), (result._shape, result._dtype))
+        node._n_outputs = 1
+        base.grad_fn, base._output_nr, base._requires_grad = node, 0, True
+        # the view now reads its history through the base
+        vnode = AsStrided.__new__(AsStrided)
+        vnode.in_geom = (base._shape, base._stride, 0)
+        vnode.args = node.geom
+        vnode.needs_input_grad = (True, False, False, False)
+        vnode.next_functions = ((node, 0), (None, 0), (None, 0), (None, 0))
+        vnode._input_meta = ((base._shape, base._dtype), None, None, None)
+        vnode._n_outputs = 1
+        view.grad_fn, view._output_nr, view._requires_grad = vnode, 0, True
+
+    @staticmethod
+    def backward(ctx, grad):
+        shape, stride = ctx.base_layout
+        with no_grad():
+            laid = empty_strided(shape, stride, grad._dtype, grad.device)
+            laid._arr[...] = grad._arr
+            region = laid._view(*ctx.geom)
+            g_result = Tensor._make(region._arr.copy())
+            region._arr[...] = 0
+        return (laid if ctx.needs_input_grad[0] else None), g_result
+
+
+def empty_strided(shape, stride, dtype, device):
+    """An uninitialised tensor with the given geometry on a fresh storage."""
+    span = 1 + sum((n - 1) * s for n, s in zip(shape, stride)) if all(shape) else 0
+    flat = backend.xp_for(device).empty(span, dtype.np)
+    t = Tensor._make(flat, device)
+    return t._view(shape, stride, 0)

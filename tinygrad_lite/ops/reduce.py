@@ -1,0 +1,435 @@
+"""Reductions (sum, mean, prod, max/min, var/std, norm) and the normalisers softmax/logsumexp."""
+import collections
+
+from .. import backend
+from .. import dtypes as _dt
+from ..autograd.function import Function
+from ..tensor import Tensor, _wrap_dim
+
+
+def norm_dims(dim, ndim):
+    """A sorted tuple of wrapped dims; None (or an empty list) means every dim."""
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return tuple(range(ndim))
+    if isinstance(dim, (tuple, list)):
+        dims = [_wrap_dim(d, ndim) for d in dim]
+        if len(set(dims)) != len(dims):
+            raise RuntimeError(f"dim {dims[0]} appears multiple times in the list of dims")
+        return tuple(sorted(dims))
+    return (_wrap_dim(dim, ndim),)
+
+
+def grad_to_input(grad, in_shape, dims, keepdim):
+    """Broadcast a reduced gradient back over the reduced dims."""
+    if not keepdim and in_shape:
+        shape = list(in_shape)
+        for d in dims:
+            shape[d] = 1
+        grad = grad.reshape(shape)
+    return grad.expand(in_shape)
+
+
+def _axis(dims, ndim):
+    return dims if ndim else None
+
+
+def _acc_dtype(a, dtype):
+    if dtype is not None:
+        return _dt.as_dtype(dtype)
+    return a._dtype if a._dtype.is_floating_point else _dt.int64
+
+
+class Sum(Function):
+    name_ = "SumBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dim, keepdim, dtype=None):
+        if dim is not None:
+            ctx.name_ = "SumBackward1"
+        dims = norm_dims(dim, a.ndim)
+        ctx.in_shape, ctx.dims, ctx.keepdim = a._shape, dims, keepdim
+        out_dtype = _acc_dtype(a, dtype)
+        acc = _dt.float32.np if out_dtype is _dt.float16 else out_dtype.np
+        xp = backend.xp_of(a._arr)
+        out = xp.sum(a._arr, axis=_axis(dims, a.ndim), keepdims=keepdim, dtype=acc)
+        return xp.asarray(out).astype(out_dtype.np, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad_to_input(grad, ctx.in_shape, ctx.dims, ctx.keepdim), None, None, None
+
+
+class Mean(Function):
+    name_ = "MeanBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dim, keepdim, dtype=None):
+        out_dtype = _dt.as_dtype(dtype) or a._dtype
+        if not out_dtype.is_floating_point:
+            raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
+                               "floating point or complex dtype. Got: "
+                               + {"int64": "Long", "int32": "Int", "bool": "Bool", "uint8": "Byte",
+                                  "int16": "Short", "int8": "Char"}[out_dtype.name])
+        if dim is not None:
+            ctx.name_ = "MeanBackward1"
+        dims = norm_dims(dim, a.ndim)
+        ctx.in_shape, ctx.dims, ctx.keepdim = a._shape, dims, keepdim
+        count = 1
+        for d in dims:
+            count *= a._shape[d] if a.ndim else 1
+        ctx.count = count
+        xp = backend.xp_of(a._arr)
+        acc = _dt.float32.np if out_dtype is _dt.float16 else out_dtype.np
+        with xp.errstate(all="ignore") if xp is not None and hasattr(xp, "errstate") else _null():
+            total = xp.sum(a._arr, axis=_axis(dims, a.ndim), keepdims=keepdim, dtype=acc)
+            out = xp.asarray(total / acc.type(count) if count else total * acc.type("nan"))
+        return out.astype(out_dtype.np, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return grad_to_input(grad / ctx.count, ctx.in_shape, ctx.dims, ctx.keepdim), None, None, None
+
+
+class _null:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+class Prod(Function):
+    name_ = "ProdBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dim, keepdim, dtype=None):
+        if dim is not None:
+            ctx.name_ = "ProdBackward1"
+        dims = norm_dims(dim, a.ndim)
+        ctx.in_shape, ctx.dims, ctx.keepdim = a._shape, dims, keepdim
+        out_dtype = _acc_dtype(a, dtype)
+        xp = backend.xp_of(a._arr)
+        out = Tensor._make(xp.asarray(xp.prod(a._arr, axis=_axis(dims, a.ndim), keepdims=keepdim,
+                                              dtype=out_dtype.np)))
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        if not bool((a == 0).any()):
+            return grad_to_input(grad * out, ctx.in_shape, ctx.dims, ctx.keepdim) / a, None, None, None
+        # with zeros: the product of all the other elements, from exclusive cumulative products
+        xp = backend.xp_of(a._arr)
+        x = a._arr
+        axes = ctx.dims if a.ndim else ()
+        moved = xp.moveaxis(x, axes, tuple(range(-len(axes), 0))) if axes else x.reshape(1)
+        lead = moved.shape[:moved.ndim - len(axes)]
+        flat = moved.reshape(lead + (-1,))
+        ones = xp.ones(lead + (1,), x.dtype)
+        left = xp.cumprod(xp.concatenate([ones, flat[..., :-1]], -1), -1)
+        right = xp.flip(xp.cumprod(xp.concatenate([ones, xp.flip(flat, -1)[..., :-1]], -1), -1), -1)
+        others = (left * right).reshape(moved.shape)
+        others = xp.moveaxis(others, tuple(range(-len(axes), 0)), axes) if axes else others.reshape(())
+        g = grad_to_input(grad, ctx.in_shape, ctx.dims, ctx.keepdim)
+        return g * Tensor._make(xp.ascontiguousarray(others)), None, None, None
+
+
+ReturnTypes = {}
+
+
+def return_type(name):
+    """torch.return_types.<name>: a (values, indices) named tuple with torch's repr."""
+    if name not in ReturnTypes:
+        base = collections.namedtuple(name, ["values", "indices"])
+
+        def __repr__(self):
+            return f"torch.return_types.{name}(\nvalues={self.values!r},\nindices={self.indices!r})"
+        ReturnTypes[name] = type(name, (base,), {"__repr__": __repr__, "__slots__": ()})
+    return ReturnTypes[name]
+
+
+def _check_nonempty(a, fn, dim):
+    if a.numel() == 0 and (dim is None or a._shape[_wrap_dim(dim, a.ndim)] == 0):
+        if dim is None:
+            raise RuntimeError(f"{fn}(): Expected reduction dim to be specified for input.numel() "
+                               "== 0. Specify the reduction dim with the 'dim' argument.")
+        raise IndexError(f"{fn}(): Expected reduction dim {_wrap_dim(dim, a.ndim)} to have non-zero size.")
+
+
+class MaxAll(Function):
+    """max()/min()/amax()/amin(): ties share the gradient evenly, as torch."""
+
+    name_ = "MaxBackward1"
+
+    @staticmethod
+    def forward(ctx, a, dim, keepdim, kind):
+        fn = "max" if kind in ("max", "amax") else "min"
+        if kind in ("max", "min"):
+            _check_nonempty(a, kind, None)
+            ctx.name_ = "MaxBackward1" if kind == "max" else "MinBackward1"
+        else:
+            ctx.name_ = "AmaxBackward0" if kind == "amax" else "AminBackward0"
+            for d in norm_dims(dim, a.ndim):
+                _check_nonempty(a, kind, d if a.ndim else None)
+        dims = norm_dims(dim, a.ndim)
+        ctx.in_shape, ctx.dims, ctx.keepdim = a._shape, dims, keepdim
+        xp = backend.xp_of(a._arr)
+        out = Tensor._make(xp.asarray(getattr(xp, fn)(a._arr, axis=_axis(dims, a.ndim), keepdims=keepdim)))
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        full = grad_to_input(out, ctx.in_shape, ctx.dims, ctx.keepdim)
+        mask = (a == full).to(grad.dtype)
+        count = grad_to_input(mask.sum(ctx.dims if a.ndim else None, keepdim=True), ctx.in_shape,
+                              ctx.dims, True)
+        g = grad_to_input(grad, ctx.in_shape, ctx.dims, ctx.keepdim)
+        return g * mask / count, None, None, None
+
+
+class MaxDim(Function):
+    """max(dim)/min(dim): (values, indices); the gradient goes to the chosen index only."""
+
+    name_ = "MaxBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dim, keepdim, kind):
+        ctx.name_ = "MaxBackward0" if kind == "max" else "MinBackward0"
+        _check_nonempty(a, kind, dim)
+        dim = _wrap_dim(dim, a.ndim)
+        ctx.in_shape, ctx.dim, ctx.keepdim = a._shape, dim, keepdim
+        xp = backend.xp_of(a._arr)
+        if a.ndim == 0:
+            idx = xp.zeros((), xp.int64)
+            vals = a._arr.copy()
+        else:
+            idx = (xp.argmax if kind == "max" else xp.argmin)(a._arr, axis=dim, keepdims=True)
+            nan_rows = xp.isnan(a._arr).any(axis=dim, keepdims=True) if a._dtype.is_floating_point else None
+            if nan_rows is not None and nan_rows.any():
+                idx = xp.where(nan_rows, xp.argmax(xp.isnan(a._arr), axis=dim, keepdims=True), idx)
+            vals = xp.take_along_axis(a._arr, idx, axis=dim)
+            if not keepdim:
+                idx, vals = idx.squeeze(dim), vals.squeeze(dim)
+        indices = Tensor._make(xp.asarray(idx, dtype=xp.int64))
+        ctx.mark_non_differentiable(indices)
+        ctx.save_for_backward(indices)
+        return Tensor._make(xp.ascontiguousarray(vals)), indices
+
+    @staticmethod
+    def backward(ctx, grad, _):
+        (indices,) = ctx.saved_tensors
+        from .indexing import scatter_into_zeros
+        return scatter_into_zeros(grad, indices, ctx.in_shape, ctx.dim, ctx.keepdim), None, None, None
+
+
+def arg_reduce(a, dim, keepdim, kind):
+    xp = backend.xp_of(a._arr)
+    fn = xp.argmax if kind == "argmax" else xp.argmin
+    if a.numel() == 0:
+        _check_nonempty(a, kind, dim)
+    if dim is None:
+        out = fn(a._arr.reshape(-1))
+        if keepdim:
+            out = xp.asarray(out).reshape((1,) * a.ndim)
+    else:
+        d = _wrap_dim(dim, a.ndim)
+        out = fn(a._arr, axis=d, keepdims=keepdim) if a.ndim else xp.zeros((), xp.int64)
+    return Tensor._make(xp.asarray(out, dtype=xp.int64))
+
+
+class Var(Function):
+    name_ = "VarBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dim, correction, keepdim, take_sqrt):
+        if not a._dtype.is_floating_point:
+            raise RuntimeError(f"std and var only support floating point and complex dtypes")
+        ctx.name_ = "StdBackward0" if take_sqrt else "VarBackward0"
+        dims = norm_dims(dim, a.ndim)
+        ctx.in_shape, ctx.dims, ctx.keepdim, ctx.correction = a._shape, dims, keepdim, correction
+        n = 1
+        for d in dims:
+            n *= a._shape[d] if a.ndim else 1
+        ctx.n = n
+        xp = backend.xp_of(a._arr)
+        with xp.errstate(all="ignore"):  # n <= correction gives inf/nan, as torch
+            out = xp.asarray(xp.var(a._arr, axis=_axis(dims, a.ndim), ddof=correction, keepdims=keepdim))
+            if take_sqrt:
+                out = xp.sqrt(out)
+        out = Tensor._make(out.astype(a._dtype.np, copy=False))
+        ctx.take_sqrt = take_sqrt
+        ctx.save_for_backward(a, out if take_sqrt else None)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        centered = a - a.mean(ctx.dims if a.ndim else None, keepdim=True)
+        g = grad_to_input(grad, ctx.in_shape, ctx.dims, ctx.keepdim)
+        denom = ctx.n - ctx.correction
+        if ctx.take_sqrt:
+            full = grad_to_input(out, ctx.in_shape, ctx.dims, ctx.keepdim)
+            return (g * centered / (full * denom)).masked_fill(full == 0, 0.0), None, None, None, None
+        return g * centered * (2.0 / denom), None, None, None, None
+
+
+class Norm(Function):
+    name_ = "NormBackward0"
+
+    @staticmethod
+    def forward(ctx, a, p, dim, keepdim):
+        if not a._dtype.is_floating_point:
+            raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor as "
+                               f"input. Got {a._dtype.name.capitalize()}")
+        if dim is not None:
+            ctx.name_ = "NormBackward1"
+        dims = norm_dims(dim, a.ndim)
+        ctx.in_shape, ctx.dims, ctx.keepdim, ctx.p = a._shape, dims, keepdim, p
+        xp = backend.xp_of(a._arr)
+        x = xp.abs(a._arr)
+        axis = _axis(dims, a.ndim)
+        if p == float("inf"):
+            out = xp.max(x, axis=axis, keepdims=keepdim, initial=0)
+        elif p == float("-inf"):
+            out = xp.min(x, axis=axis, keepdims=keepdim)
+        elif p == 0:
+            out = xp.sum(x != 0, axis=axis, keepdims=keepdim).astype(x.dtype)
+        elif p == 1:
+            out = xp.sum(x, axis=axis, keepdims=keepdim)
+        elif p == 2:
+            out = xp.sqrt(xp.sum(x * x, axis=axis, keepdims=keepdim))
+        else:
+            out = xp.sum(x ** p, axis=axis, keepdims=keepdim) ** (1.0 / p)
+        out = Tensor._make(xp.asarray(out).astype(a._dtype.np, copy=False))
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        p = ctx.p
+        g = grad_to_input(grad, ctx.in_shape, ctx.dims, ctx.keepdim)
+        full = grad_to_input(out, ctx.in_shape, ctx.dims, ctx.keepdim)
+        if p == 0:
+            return g * 0, None, None, None
+        if p == 1:
+            return g * a.sign(), None, None, None
+        if p in (float("inf"), float("-inf")):
+            mask = (a.abs() == full).to(a.dtype)
+            count = grad_to_input(mask.sum(ctx.dims if a.ndim else None, keepdim=True), ctx.in_shape, ctx.dims, True)
+            return g * a.sign() * mask / count, None, None, None
+        if p == 2:
+            return (g * a / full).masked_fill(full == 0, 0.0), None, None, None
+        scale = a * a.abs() ** (p - 2) / full ** (p - 1)
+        return (g * scale).masked_fill(full == 0, 0.0), None, None, None
+
+
+class LogSumExp(Function):
+    name_ = "LogsumexpBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dim, keepdim):
+        dims = norm_dims(dim, a.ndim)
+        ctx.in_shape, ctx.dims, ctx.keepdim = a._shape, dims, keepdim
+        xp = backend.xp_of(a._arr)
+        x = a._arr if a._dtype.is_floating_point else a._arr.astype(_dt.get_default_dtype().np)
+        axis = _axis(dims, a.ndim)
+        m = xp.max(x, axis=axis, keepdims=True) if x.size else xp.zeros((1,) * x.ndim, x.dtype)
+        m = xp.where(xp.isfinite(m), m, 0)
+        with xp.errstate(all="ignore"):
+            out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
+        if not keepdim:
+            out = out.reshape([n for i, n in enumerate(x.shape) if i not in dims])
+        out = Tensor._make(xp.asarray(out, dtype=x.dtype))
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, out = ctx.saved_tensors
+        g = grad_to_input(grad, ctx.in_shape, ctx.dims, ctx.keepdim)
+        return g * (a - grad_to_input(out, ctx.in_shape, ctx.dims, ctx.keepdim)).exp(), None, None
+
+
+def _softmax_input(a, dtype):
+    arr = a._arr
+    target = _dt.as_dtype(dtype) if dtype is not None else (
+        a._dtype if a._dtype.is_floating_point else None)
+    if target is None:
+        raise RuntimeError(f"\"softmax_lastdim_kernel_impl\" not implemented for "
+                           f"'{a._dtype.name.capitalize()}'")
+    return arr.astype(target.np, copy=False)
+
+
+class Softmax(Function):
+    name_ = "SoftmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dim, dtype=None):
+        dim = _wrap_dim(dim, a.ndim)
+        ctx.dim = dim
+        x = _softmax_input(a, dtype)
+        xp = backend.xp_of(x)
+        if x.ndim == 0:
+            out = xp.ones_like(x)
+        else:
+            e = xp.exp(x - xp.max(x, axis=dim, keepdims=True)) if x.size else x.copy()
+            out = e / xp.sum(e, axis=dim, keepdims=True)
+        out = Tensor._make(out)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        gy = grad * out
+        return gy - out * gy.sum(ctx.dim, keepdim=True), None, None
+
+
+class LogSoftmax(Function):
+    name_ = "LogSoftmaxBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dim, dtype=None):
+        dim = _wrap_dim(dim, a.ndim)
+        ctx.dim = dim
+        x = _softmax_input(a, dtype)
+        xp = backend.xp_of(x)
+        if x.ndim == 0:
+            out = xp.zeros_like(x)
+        elif x.size == 0:
+            out = x.copy()
+        else:
+            shifted = x - xp.max(x, axis=dim, keepdims=True)
+            out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
+        out = Tensor._make(out)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        return grad - out.exp() * grad.sum(ctx.dim, keepdim=True), None, None
+
+
+class Cumsum(Function):
+    name_ = "CumsumBackward0"
+
+    @staticmethod
+    def forward(ctx, a, dim, dtype=None):
+        dim = _wrap_dim(dim, a.ndim)
+        ctx.dim = dim
+        out_dtype = _acc_dtype(a, dtype)
+        xp = backend.xp_of(a._arr)
+        if a.ndim == 0:
+            return a._arr.astype(out_dtype.np)
+        return xp.cumsum(a._arr, axis=dim, dtype=out_dtype.np)
+
+    @staticmethod
+    def backward(ctx, grad):
+        if grad.ndim == 0:
+            return grad, None, None
+        return grad.flip((ctx.dim,)).cumsum(ctx.dim).flip((ctx.dim,)), None, None
