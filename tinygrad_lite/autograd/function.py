@@ -1,5 +1,8 @@
 """Function: the one unit of differentiation. Every op is a Function; its instance is the graph
 node (torch's grad_fn) and the context of its backward."""
+import numpy as np
+
+from .anomaly import is_anomaly_enabled, warn_nan_outputs, record_forward_trace
 from .grad_mode import is_grad_enabled, no_grad
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
@@ -148,11 +151,12 @@ class Function(Node):
             ctx.needs_input_grad = needs
         else:
             ctx.needs_input_grad = (False,) * len(args)
-        if requires_grad:
-            with no_grad():
+        with np.errstate(all="ignore"):  # torch never warns about inf/nan results; NumPy would
+            if requires_grad:
+                with no_grad():
+                    out = cls.forward(ctx, *args, **kwargs)
+            else:
                 out = cls.forward(ctx, *args, **kwargs)
-        else:
-            out = cls.forward(ctx, *args, **kwargs)
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
         outs = tuple(o if isinstance(o, Tensor) or o is None else Tensor._make(o) for o in outs)
@@ -175,6 +179,9 @@ class Function(Node):
                 o._output_nr = i
             if ctx._saved:
                 ctx._saved = tuple(_as_saved_output(t, outs) for t in ctx._saved)
+            if is_anomaly_enabled():
+                record_forward_trace(ctx)
+                warn_nan_outputs(ctx, args, outs)
         return outs[0] if single else outs
 
 
