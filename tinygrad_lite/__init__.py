@@ -2,7 +2,13 @@
 
     import tinygrad_lite as torch
 """
-from . import dtypes as _dt
+import warnings as _warnings
+
+# torch never warns about inf/nan results (log(0), 0/0, overflow); NumPy does, from the line that
+# called it. Silence exactly those: RuntimeWarnings raised inside this package's own modules.
+_warnings.filterwarnings("ignore", category=RuntimeWarning, module=r"tinygrad_lite(\.|$)")
+
+from . import dtypes as _dt  # noqa: E402
 from .backend import device, set_default_device, get_default_device
 from .dtypes import (bool_ as bool, uint8, int8, int16, int32, int64, float16, float32, float64,  # noqa: A004
                      get_default_dtype, set_default_dtype, promote_types, dtype)

@@ -1,4 +1,6 @@
 """The only module that knows NumPy from CuPy: device objects and the array module per device."""
+import functools
+
 import numpy as np
 
 try:  # CuPy is optional; without it (or without a GPU) only the CPU device exists
@@ -116,7 +118,9 @@ def flat_buffer(array):
     return flat, strides
 
 
+@functools.lru_cache(maxsize=4096)
 def contiguous_strides(shape):
+    """Row-major element strides for `shape` (a tuple), as torch computes them."""
     strides, acc = [], 1
     for n in reversed(shape):
         strides.append(acc)

@@ -98,7 +98,7 @@ def _view_strides(old_shape, old_stride, new_shape):
     for s in old_shape:
         numel *= s
     if numel == 0:
-        return old_stride if tuple(old_shape) == tuple(new_shape) else contiguous_strides(new_shape)
+        return old_stride if tuple(old_shape) == tuple(new_shape) else contiguous_strides(tuple(new_shape))
     new_stride = [0] * len(new_shape)
     view_d = len(new_shape) - 1
     chunk_base = old_stride[-1]
@@ -657,4 +657,7 @@ def _normalize_array(arr):
     return arr
 
 
+from .autograd import function as _function  # noqa: E402
+
+_function.Tensor = Tensor
 from . import _tensor_methods  # noqa: E402,F401  (attaches the op methods to Tensor)

@@ -71,7 +71,7 @@ def warn_nan_outputs(node, args, outs):
     for i, o in enumerate(outs):
         if o is not None and _has_nan(o):
             warnings.warn(f"Anomaly detected: Function '{node.name()}' produced nan values in "
-                          f"its {i}th forward output.", RuntimeWarning, stacklevel=4)
+                          f"its {i}th forward output.", UserWarning, stacklevel=4)
 
 
 def check_backward_nan(node, grads):
@@ -82,5 +82,5 @@ def check_backward_nan(node, grads):
             trace = node.metadata.get("traceback_") if hasattr(node, "_metadata") else None
             if trace:
                 warnings.warn(f"Error detected in {node.name()}. Traceback of forward call that "
-                              f"caused the error:\n{trace}", RuntimeWarning)
+                              f"caused the error:\n{trace}", UserWarning)
             raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")

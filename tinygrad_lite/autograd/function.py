@@ -1,7 +1,5 @@
 """Function: the one unit of differentiation. Every op is a Function; its instance is the graph
 node (torch's grad_fn) and the context of its backward."""
-import numpy as np
-
 from .anomaly import is_anomaly_enabled, warn_nan_outputs, record_forward_trace
 from .grad_mode import is_grad_enabled, no_grad
 
@@ -142,21 +140,19 @@ class Function(Node):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        from ..tensor import Tensor
         ctx = cls.__new__(cls)
         requires_grad = False
         if is_grad_enabled():
-            needs = tuple(isinstance(a, Tensor) and a._requires_grad for a in args)
+            needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
             requires_grad = True in needs
             ctx.needs_input_grad = needs
         else:
             ctx.needs_input_grad = (False,) * len(args)
-        with np.errstate(all="ignore"):  # torch never warns about inf/nan results; NumPy would
-            if requires_grad:
-                with no_grad():
-                    out = cls.forward(ctx, *args, **kwargs)
-            else:
+        if requires_grad:
+            with no_grad():
                 out = cls.forward(ctx, *args, **kwargs)
+        else:
+            out = cls.forward(ctx, *args, **kwargs)
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
         outs = tuple(o if isinstance(o, Tensor) or o is None else Tensor._make(o) for o in outs)
@@ -223,3 +219,6 @@ def _modified_message(node, t, version):
             f"{t._storage.version}; expected version {version} instead. Hint: enable anomaly "
             "detection to find the operation that failed to compute its gradient, with "
             "torch.autograd.set_detect_anomaly(True).")
+
+
+Tensor = None  # set by tensor.py once the class exists (ops run only after that)

@@ -6,8 +6,15 @@ from ..tensor import Tensor, _broadcast_shape, check_same_device
 
 def operands(a, b, out_dtype=None):
     """(array-or-scalar a, array-or-scalar b, dtype) cast to torch's common dtype."""
-    check_same_device(a, b)
-    dtype = result_type(a, b)
+    if isinstance(a, Tensor) and isinstance(b, Tensor):
+        if a._storage.device is not b._storage.device:
+            check_same_device(a, b)
+        dtype = a._dtype if a._dtype is b._dtype else result_type(a, b)
+    elif type(b) is float and isinstance(a, Tensor) and a._dtype.is_floating_point:
+        dtype = a._dtype  # a Python float never raises a float tensor's type
+    else:
+        check_same_device(a, b)
+        dtype = result_type(a, b)
     if out_dtype is not None and not dtype.is_floating_point:
         dtype = out_dtype
     return _cast(a, dtype), _cast(b, dtype), dtype
@@ -115,7 +122,7 @@ class Pow(Function):
             ctx.name_ = "PowBackward2"
         if not dtype.is_floating_point and _any_negative(y):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-        out = Tensor._make(x ** y)
+        out = Tensor._make(_power(x, y, dtype, isinstance(a, Tensor) and not isinstance(b, Tensor)))
         ctx.a_scalar, ctx.b_scalar = _scalar(a), _scalar(b)
         ctx.save_for_backward(a if ctx.a_scalar is None else None,
                               b if ctx.b_scalar is None else None,
@@ -143,6 +150,31 @@ class Pow(Function):
                 import math
                 gb = grad * out * math.log(a_val) if a_val != 0 else grad * out * 0.0
         return ga, gb
+
+
+def _power(x, y, dtype, scalar_exponent):
+    """x ** y, with torch's special cases for a float tensor and a scalar exponent 2, 3, 0.5,
+    -0.5, -1, -2 (products and roots, which also round exactly as torch's kernel does)."""
+    if scalar_exponent and dtype.is_floating_point:
+        e = float(y)
+        if e == 2.0:
+            return x * x
+        if e == 3.0:
+            return x * x * x
+        if e == 0.5:
+            return _xp_of(x).sqrt(x)
+        if e == -0.5:
+            return 1 / _xp_of(x).sqrt(x)
+        if e == -1.0:
+            return 1 / x
+        if e == -2.0:
+            return 1 / (x * x)
+    return x ** y
+
+
+def _xp_of(x):
+    from ..backend import xp_of
+    return xp_of(x)
 
 
 def _any_negative(y):
