@@ -16,7 +16,7 @@ from .tensor import Tensor, Size
 from .creation import (tensor, as_tensor, asarray, from_numpy, zeros, ones, empty, full, zeros_like,
                        ones_like, empty_like, full_like, eye, arange, linspace, logspace, rand, randn,
                        randint, randperm, rand_like, randn_like, randint_like, normal, bernoulli,
-                       multinomial, cat, concat, concatenate, stack, hstack, vstack)
+                       multinomial, cat, concat, concatenate, stack, hstack, vstack, from_dlpack)
 from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                                  inference_mode)
 from ._printing import set_printoptions, get_printoptions

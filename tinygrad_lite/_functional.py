@@ -29,7 +29,7 @@ for _name in ("exp", "log", "log2", "log10", "log1p", "expm1", "sin", "cos", "ta
               "argmin", "std", "var", "norm", "logsumexp", "softmax", "log_softmax", "cumsum",
               "all", "any", "matmul", "mm", "bmm", "mv", "dot", "outer", "inner", "reshape",
               "view_as_real", "transpose", "swapaxes", "t", "permute", "unsqueeze", "squeeze",
-              "flatten", "unflatten", "narrow", "select", "unbind", "split", "chunk", "flip",
+              "flatten", "unflatten", "ravel", "ger", "narrow", "select", "unbind", "split", "chunk", "flip",
               "movedim", "moveaxis", "gather", "scatter", "scatter_add", "index_select",
               "masked_fill", "masked_select", "nonzero", "tril", "triu", "eq", "ne", "lt", "le",
               "gt", "ge", "equal", "allclose", "isclose", "isnan", "isinf", "isfinite",
@@ -60,12 +60,12 @@ def where(condition, input=None, other=None):
 
 @_export
 def clamp_min(input, min):  # noqa: A002
-    return input.clamp(min=min)
+    return input.clamp_min(min)
 
 
 @_export
 def clamp_max(input, max):  # noqa: A002
-    return input.clamp(max=max)
+    return input.clamp_max(max)
 
 
 @_export
@@ -80,7 +80,7 @@ def broadcast_shapes(*shapes):
 @_export
 def broadcast_tensors(*tensors):
     shape = broadcast_shapes(*(t.shape for t in tensors))
-    return tuple(t.expand(shape) for t in tensors)
+    return tuple(t if t.shape == shape else t.expand(shape) for t in tensors)
 
 
 @_export

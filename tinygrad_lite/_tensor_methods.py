@@ -3,6 +3,7 @@ import operator
 
 import numpy as np
 
+from . import backend
 from . import dtypes as _dt
 from .autograd.grad_mode import is_grad_enabled
 from .ops import elementwise as E
@@ -17,6 +18,11 @@ from .tensor import Tensor, _shape_arg, _wrap_dim, _view_strides, _infer_size
 def _method(fn, name=None):
     setattr(Tensor, name or fn.__name__, fn)
     return fn
+
+
+def _xp(t):
+    """The array module (NumPy or CuPy) holding t's data."""
+    return backend.xp_of(t._arr)
 
 
 def _as(name):
@@ -83,10 +89,10 @@ def neg(self):
 
 Tensor.negative = neg
 Tensor.__add__ = add
-Tensor.__radd__ = lambda self, other: E.Add.apply(_other(other), self)
+Tensor.__radd__ = lambda self, other: E.Add.apply(self, _other(other))
 Tensor.__sub__ = sub
 Tensor.__mul__ = mul
-Tensor.__rmul__ = lambda self, other: E.Mul.apply(_other(other), self)
+Tensor.__rmul__ = lambda self, other: E.Mul.apply(self, _other(other))
 Tensor.__truediv__ = div
 Tensor.__pow__ = _pow
 Tensor.__rpow__ = lambda self, other: E.Pow.apply(_other(other), self)
@@ -99,10 +105,7 @@ Tensor.multiply, Tensor.subtract, Tensor.divide, Tensor.true_divide = mul, sub, 
 
 
 def _rsub(self, other):
-    out = E.Sub.apply(_other(other), self)
-    if out.grad_fn is not None:
-        out.grad_fn.name_ = "RsubBackward1"
-    return out
+    return E.Rsub.apply(_other(other), self)
 
 
 def _rtruediv(self, other):
@@ -122,22 +125,10 @@ def _rfloordiv(self, other):
     return tensor(other, device=self.device).div(self, rounding_mode="floor")
 
 
-def _mod(self, other):
-    x, y, dtype = E.operands(self, _other(other))
-    xp = np if not self.is_cuda else __import__("cupy")
-    with np.errstate(all="ignore"):
-        return Tensor._make(xp.asarray(xp.mod(x, y)).astype(dtype.np))
-
-
 Tensor.__floordiv__, Tensor.__rfloordiv__ = _floordiv, _rfloordiv
 Tensor.floor_divide = _floordiv
-Tensor.__mod__ = Tensor.remainder = _mod
-Tensor.fmod = lambda self, other: _fmod(self, other)
-
-
-def _fmod(self, other):
-    x, y, dtype = E.operands(self, _other(other))
-    return Tensor._make(np.asarray(np.fmod(x, y)).astype(dtype.np))
+Tensor.__mod__ = Tensor.remainder = lambda self, other: E.Remainder.apply(self, _other(other))
+Tensor.fmod = lambda self, other: E.Fmod.apply(self, _other(other))
 
 
 # comparisons and logic -----------------------------------------------------------------
@@ -163,7 +154,7 @@ def _logic(op, name):
                 or isinstance(other, float):
             raise RuntimeError(f"\"{name}_cpu\" not implemented for 'Float'")
         x, y, dtype = E.operands(self, other)
-        return Tensor._make(np.asarray(op(x, y)))
+        return Tensor._make(_xp(self).asarray(op(x, y)))
     return fn
 
 
@@ -176,17 +167,21 @@ Tensor.__rand__, Tensor.__ror__, Tensor.__rxor__ = Tensor.__and__, Tensor.__or__
 def _invert(self):
     if self._dtype.is_floating_point:
         raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type tensors")
-    return Tensor._make(np.asarray(~self._arr))
+    return Tensor._make(_xp(self).asarray(~self._arr))
 
 
 Tensor.__invert__ = Tensor.bitwise_not = _invert
-Tensor.logical_not = lambda self: Tensor._make(np.logical_not(self._arr))
-Tensor.logical_and = lambda self, o: Tensor._make(np.logical_and(self._arr, _other(o)._arr if isinstance(_other(o), Tensor) else o))
-Tensor.logical_or = lambda self, o: Tensor._make(np.logical_or(self._arr, _other(o)._arr if isinstance(_other(o), Tensor) else o))
-Tensor.logical_xor = lambda self, o: Tensor._make(np.logical_xor(self._arr, _other(o)._arr if isinstance(_other(o), Tensor) else o))
-Tensor.isnan = lambda self: Tensor._make(np.asarray(np.isnan(self._arr)))
-Tensor.isinf = lambda self: Tensor._make(np.asarray(np.isinf(self._arr)))
-Tensor.isfinite = lambda self: Tensor._make(np.asarray(np.isfinite(self._arr)))
+def _elementwise(name):
+    """A non-differentiable elementwise op computed by the array module's function `name`."""
+    def fn(self, *others):
+        xp = _xp(self)
+        args = [o._arr if isinstance(o, Tensor) else o for o in map(_other, others)]
+        return Tensor._make(xp.asarray(getattr(xp, name)(self._arr, *args)))
+    return fn
+
+
+for _name in ("logical_not", "logical_and", "logical_or", "logical_xor", "isnan", "isinf", "isfinite"):
+    setattr(Tensor, _name, _elementwise(_name))
 
 
 @_method
@@ -196,12 +191,12 @@ def equal(self, other):
 
 @_method
 def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return bool(np.allclose(self._arr, other._arr, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return bool(_xp(self).allclose(self._arr, other._arr, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 @_method
 def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-    return Tensor._make(np.asarray(np.isclose(self._arr, _other(other)._arr, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+    return Tensor._make(_xp(self).asarray(_xp(self).isclose(self._arr, _other(other)._arr, rtol=rtol, atol=atol, equal_nan=equal_nan)))
 
 
 # elementwise math ----------------------------------------------------------------------
@@ -221,15 +216,24 @@ def square(self):
 
 @_method
 def clamp(self, min=None, max=None):
-    out = E.Clamp.apply(self, _other(min) if min is not None else None, _other(max) if max is not None else None)
-    if out.grad_fn is not None and (isinstance(min, Tensor) or isinstance(max, Tensor)):
-        out.grad_fn.name_ = "ClampBackward0"
-    return out
+    fn = E.ClampTensor if isinstance(min, Tensor) or isinstance(max, Tensor) else E.Clamp
+    return fn.apply(self, _other(min) if min is not None else None,
+                    _other(max) if max is not None else None)
 
 
 Tensor.clip = clamp
-Tensor.clamp_min = lambda self, min: self.clamp(min=min)
-Tensor.clamp_max = lambda self, max: self.clamp(max=max)
+Tensor.clamp_min = lambda self, min: _renamed(self.clamp(min=min), "ClampMinBackward", min)
+Tensor.clamp_max = lambda self, max: _renamed(self.clamp(max=max), "ClampMaxBackward", max)
+
+
+def _renamed(out, name, other=None):
+    """Give out's node torch's name for the spelling that made it (`name` + "0" with a scalar
+    argument, + "1" with a tensor one; a name ending in a digit is used as is)."""
+    if out.grad_fn is not None:
+        if not name[-1].isdigit():
+            name += "1" if isinstance(other, Tensor) else "0"
+        out.grad_fn.name_ = name
+    return out
 
 
 @_method
@@ -269,12 +273,12 @@ def logsumexp(self, dim, keepdim=False):
 
 @_method
 def addcmul(self, tensor1, tensor2, *, value=1):
-    return self + value * tensor1 * tensor2 if value != 1 else self + tensor1 * tensor2
+    return E.Addcmul.apply(self, tensor1, tensor2, value)
 
 
 @_method
 def addcdiv(self, tensor1, tensor2, *, value=1):
-    return self + value * (tensor1 / tensor2) if value != 1 else self + tensor1 / tensor2
+    return E.Addcdiv.apply(self, tensor1, tensor2, value)
 
 
 @_method
@@ -283,14 +287,19 @@ def hardtanh(self, min_val=-1.0, max_val=1.0):
 
 
 # reductions ----------------------------------------------------------------------------
+_NO_DIM = object()  # torch names the node SumBackward1 / MeanBackward1 once a dim is passed
+
+
 @_as("sum")
-def _sum(self, dim=None, keepdim=False, *, dtype=None):
-    return R.Sum.apply(self, dim, keepdim, dtype)
+def _sum(self, dim=_NO_DIM, keepdim=False, *, dtype=None):
+    out = R.Sum.apply(self, None if dim is _NO_DIM else dim, keepdim, dtype)
+    return _renamed(out, "SumBackward1") if dim is None else out
 
 
 @_method
-def mean(self, dim=None, keepdim=False, *, dtype=None):
-    return R.Mean.apply(self, dim, keepdim, dtype)
+def mean(self, dim=_NO_DIM, keepdim=False, *, dtype=None):
+    out = R.Mean.apply(self, None if dim is _NO_DIM else dim, keepdim, dtype)
+    return _renamed(out, "MeanBackward1") if dim is None else out
 
 
 @_method
@@ -356,18 +365,18 @@ def cumsum(self, dim, *, dtype=None):
 @_as("all")
 def _all(self, dim=None, keepdim=False):
     axis = None if dim is None else _wrap_dim(dim, self.ndim)
-    return Tensor._make(np.asarray(np.all(self._arr, axis=axis, keepdims=keepdim)))
+    return Tensor._make(_xp(self).asarray(_xp(self).all(self._arr, axis=axis, keepdims=keepdim)))
 
 
 @_as("any")
 def _any(self, dim=None, keepdim=False):
     axis = None if dim is None else _wrap_dim(dim, self.ndim)
-    return Tensor._make(np.asarray(np.any(self._arr, axis=axis, keepdims=keepdim)))
+    return Tensor._make(_xp(self).asarray(_xp(self).any(self._arr, axis=axis, keepdims=keepdim)))
 
 
 @_method
 def count_nonzero(self, dim=None):
-    return Tensor._make(np.asarray(np.count_nonzero(self._arr, axis=dim), dtype=np.int64))
+    return Tensor._make(_xp(self).asarray(_xp(self).count_nonzero(self._arr, axis=dim), dtype=np.int64))
 
 
 # linear algebra ------------------------------------------------------------------------
@@ -376,8 +385,8 @@ Tensor.mm = lambda self, other: L.Mm.apply(self, other)
 Tensor.bmm = lambda self, other: L.Bmm.apply(self, other)
 Tensor.mv = lambda self, other: L.Mv.apply(self, other)
 Tensor.dot = lambda self, other: L.Dot.apply(self, other)
-Tensor.inner = lambda self, other: L.Dot.apply(self, other)
-Tensor.outer = lambda self, other: self.unsqueeze(1) * other
+Tensor.inner = lambda self, other: L.inner(self, other)
+Tensor.outer = lambda self, other: L.outer(self, other)
 Tensor.ger = Tensor.outer
 
 
@@ -397,8 +406,10 @@ def view_as(self, other):
 @_method
 def reshape(self, *shape):
     shape = _infer_size(_shape_arg(shape), self.numel())
-    if _view_strides(self._shape, self._stride, shape) is not None:
+    if self.is_contiguous():
         return M.View.apply(self, shape)
+    if _view_strides(self._shape, self._stride, shape) is not None:
+        return M.ReshapeAlias.apply(self, shape)
     return M.UnsafeView.apply(M.Clone.apply(self, True), shape)
 
 
@@ -420,12 +431,16 @@ def t(self):
     return M.T.apply(self)
 
 
-Tensor.T = property(lambda self: self.permute(tuple(range(self.ndim - 1, -1, -1))) if self.ndim != 2 else self.t())
+Tensor.T = property(lambda self: self.permute(tuple(range(self.ndim - 1, -1, -1))))
 Tensor.mT = property(lambda self: self.transpose(-2, -1))
 
 
 @_method
-def permute(self, *dims):
+def permute(self, *dims, **kwargs):
+    if "dims" in kwargs:
+        dims = (kwargs.pop("dims"),)
+    if kwargs or not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
     return M.Permute.apply(self, _shape_arg(dims))
 
 
@@ -436,9 +451,9 @@ def unsqueeze(self, dim):
 
 @_method
 def squeeze(self, dim=None):
-    if dim is not None and not isinstance(dim, (tuple, list)):
-        dim = (dim,)
-    return M.Squeeze.apply(self, tuple(dim) if dim is not None else None)
+    if isinstance(dim, (tuple, list)):
+        return _renamed(M.Squeeze.apply(self, tuple(dim)), "SqueezeBackward2")
+    return M.Squeeze.apply(self, (dim,) if dim is not None else None)
 
 
 @_method
@@ -481,7 +496,7 @@ def unflatten(self, dim, sizes):
     return self.view(self._shape[:dim] + sizes + self._shape[dim + 1:])
 
 
-Tensor.ravel = lambda self: self.reshape(-1)
+Tensor.ravel = lambda self: self.contiguous().view(-1)
 
 
 @_method
@@ -492,7 +507,8 @@ def narrow(self, dim, start, length):
     size = self._shape[dim]
     if not -size <= start <= size:
         raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], but got {start})")
-    start %= size if size else 1
+    if start < 0:
+        start += size
     if start + length > size:
         raise RuntimeError(f"start ({start}) + length ({length}) exceeds dimension size ({size}).")
     return M.Slice.apply(self, dim, start, start + length, 1)
@@ -535,7 +551,9 @@ def chunk(self, chunks, dim=0):
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     size = self._shape[_wrap_dim(dim, self.ndim)]
-    step = max(1, -(-size // chunks))
+    if size == 0:  # torch: `chunks` empty pieces
+        return M.Split.apply(self, [0] * chunks, _wrap_dim(dim, self.ndim), "SplitWithSizesBackward0")
+    step = -(-size // chunks)
     return self.split(step, dim)
 
 
@@ -565,6 +583,8 @@ def movedim(self, source, destination):
     dst = [destination] if isinstance(destination, int) else list(destination)
     src = [_wrap_dim(d, self.ndim) for d in src]
     dst = [_wrap_dim(d, self.ndim) for d in dst]
+    if self.ndim == 0:
+        return M.Alias.apply(self)
     order = [d for d in range(self.ndim) if d not in src]
     perm = [None] * self.ndim
     for s, d in zip(src, dst):
@@ -587,7 +607,7 @@ def _index_key(key):
     return key if isinstance(key, tuple) else (key,)
 
 
-def _basic_index(self, key, single=False):
+def _basic_index(self, key, single=False, alias=True):
     """ints, slices, None and ... applied one by one as select/slice/unsqueeze views, as torch
     (a full slice inside a tuple is skipped; a lone one is not)."""
     n_specified = sum(1 for k in key if k is not None and k is not Ellipsis)
@@ -608,7 +628,10 @@ def _basic_index(self, key, single=False):
             stop = int(stop) if stop is not None else None
             if step <= 0:
                 raise ValueError("step must be greater than zero")
-            if single or not (start in (None, 0) and stop is None and step == 1):
+            # torch skips a slice that starts at 0 with step 1 and reaches the end, unless
+            # it is the whole key (x[:] is a SliceBackward0 view)
+            if single or not (start in (None, 0) and step == 1
+                              and (stop is None or stop >= out._shape[dim])):
                 out = M.Slice.apply(out, dim, start, stop, step)
             dim += 1
         else:
@@ -617,7 +640,7 @@ def _basic_index(self, key, single=False):
             if not -size <= idx < size:
                 raise IndexError(f"index {idx} is out of bounds for dimension {dim} with size {size}")
             out = M.Select.apply(out, dim, idx)
-    if out is self:
+    if out is self and alias:
         out = M.Alias.apply(self)
     return out
 
@@ -639,7 +662,20 @@ def _k(k):
 def _setitem(self, key, value):
     key = _index_key(key)
     if all(_is_basic(k) for k in key):
-        view = _basic_index(self, key) if key != (Ellipsis,) else self
+        # torch's copy_to: a 0-d value (a Python number becomes one) fills the indexed region
+        view = _basic_index(self, key, alias=False)
+        if not isinstance(value, Tensor):
+            from .creation import tensor
+            value = tensor(value, dtype=self._dtype, device=self.device)
+        if value.ndim == 0 and view.ndim != 0:
+            view.fill_(value)
+            return
+        if value._shape != view._shape:  # leading 1s viewed away, then expanded
+            lead = next((i for i, n in enumerate(value._shape) if n != 1), value.ndim)
+            if lead:
+                value = value.view(value._shape[lead:])
+            if value._shape != view._shape:
+                value = value.expand(view._shape)
         view.copy_(value)
         return
     arr_key = I.to_array_key(self, tuple(_k(k) for k in key))
@@ -683,33 +719,37 @@ def masked_fill(self, mask, value):
 
 @_method
 def index_put(self, indices, values, accumulate=False):
+    if isinstance(values, Tensor) and values._dtype is not self._dtype:
+        from .tensor import _TYPE_NAMES
+        raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
+                           f"{_TYPE_NAMES[self._dtype.name]} for the destination and "
+                           f"{_TYPE_NAMES[values._dtype.name]} for the source.")
     key = I.to_array_key(self, tuple(indices))
     return I.IndexPut.apply(self, key, _other(values), accumulate)
 
 
 @_method
 def nonzero(self, *, as_tuple=False):
-    idx = np.nonzero(self._arr) if self.ndim else (np.zeros(int(bool(self._arr)), np.int64),)
+    xp = _xp(self)
+    idx = xp.nonzero(self._arr) if self.ndim else (xp.zeros(int(bool(self._arr)), np.int64),)
     if as_tuple:
-        return tuple(Tensor._make(np.asarray(i, dtype=np.int64)) for i in idx)
-    return Tensor._make(np.ascontiguousarray(np.stack(idx, axis=1).astype(np.int64)))
+        return tuple(Tensor._make(xp.asarray(i, dtype=np.int64)) for i in idx)
+    return Tensor._make(xp.ascontiguousarray(xp.stack(idx, axis=1).astype(np.int64)))
 
 
 @_method
 def masked_select(self, mask):
-    return self[mask.expand(self._shape) if mask._shape != self._shape else mask]
+    return I.MaskedSelect.apply(self, mask)
 
 
 @_method
 def tril(self, diagonal=0):
-    mask = Tensor._make(np.tril(np.ones(self._shape[-2:], dtype=bool), diagonal))
-    return self.masked_fill(~mask, 0)
+    return I.Tril.apply(self, diagonal)
 
 
 @_method
 def triu(self, diagonal=0):
-    mask = Tensor._make(np.triu(np.ones(self._shape[-2:], dtype=bool), diagonal))
-    return self.masked_fill(~mask, 0)
+    return I.Triu.apply(self, diagonal)
 
 
 # in-place variants -------------------------------------------------------------------
@@ -750,8 +790,21 @@ def _inplace_of(name):
 for _name in ("pow", "clamp", "exp", "log", "sqrt", "neg", "abs", "relu", "sigmoid", "tanh",
               "sin", "cos", "floor", "ceil", "round", "trunc", "reciprocal", "masked_fill",
               "addcmul", "addcdiv", "lerp", "clamp_min", "clamp_max", "sign", "square",
-              "hardtanh", "scatter", "scatter_add", "index_put", "t", "rsqrt", "log1p", "expm1"):
+              "hardtanh", "scatter", "scatter_add", "index_put", "rsqrt", "log1p", "expm1", "tan",
+              "asin", "acos", "atan", "sinh", "cosh", "log2", "log10", "erf", "fmod", "remainder"):
     setattr(Tensor, _name + "_", _inplace_of(_name))
+
+
+@_method
+def t_(self):
+    """Transpose in place: a change of this tensor's geometry (its data does not move)."""
+    self._check_inplace()
+    out = self.t()
+    self._shape, self._stride, self._arr = out._shape, out._stride, out._arr
+    self._storage.version += 1
+    if out.grad_fn is not None:
+        self.grad_fn, self._output_nr = _renamed(out, "TBackward1").grad_fn, 0
+    return self
 Tensor.clip_ = Tensor.clamp_
 Tensor.__ipow__ = Tensor.pow_
 Tensor.__imatmul__ = None
@@ -859,3 +912,20 @@ def explain(self):
     """Print how this tensor maps onto its flat storage (offset, shape, strides, covered cells)."""
     from .inspect import explain
     print(explain(self))
+
+
+# DLPack: zero-copy exchange with NumPy, CuPy and torch ------------------------------------
+def _dlpack(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+    if self._requires_grad:
+        raise RuntimeError("Can't export tensors that require gradient, use tensor.detach()")
+    kwargs = {} if stream is None else {"stream": stream}
+    if max_version is not None:
+        try:
+            return self._arr.__dlpack__(max_version=max_version, **kwargs)
+        except TypeError:
+            pass
+    return self._arr.__dlpack__(**kwargs)
+
+
+Tensor.__dlpack__ = _dlpack
+Tensor.__dlpack_device__ = lambda self: self._arr.__dlpack_device__()

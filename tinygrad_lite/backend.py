@@ -97,6 +97,8 @@ def strided_view(flat, shape, strides, offset):
     """An ndarray over the flat storage `flat` with element strides and offset (no copy)."""
     itemsize = flat.itemsize
     bstrides = tuple(s * itemsize for s in strides)
+    if 0 in shape:  # an empty view addresses no element: its offset may lie past the end
+        offset = 0
     if isinstance(flat, np.ndarray):
         return np.ndarray(shape, flat.dtype, flat, offset * itemsize, bstrides)
     return _cupy.ndarray(shape, flat.dtype, flat.data + offset * itemsize, bstrides)
@@ -116,6 +118,104 @@ def flat_buffer(array):
     xp = xp_of(array)
     flat = xp.lib.stride_tricks.as_strided(array, (span,), (itemsize,))
     return flat, strides
+
+
+def pointwise_strides(shape, operands):
+    """The element strides torch's TensorIterator gives the result of an elementwise op.
+
+    `operands` are the inputs' (shape, strides), broadcastable to `shape`. Same-shaped operands
+    that are all contiguous, or all dense with equal strides, pass their layout on. Otherwise the
+    dims are sorted fastest-first by the first operand whose strides tell them apart (a broadcast
+    dim tells nothing; at equal strides the smaller dim goes first), and the result is dense in
+    that order.
+    """
+    ndim = len(shape)
+    if operands and all(tuple(s) == tuple(shape) for s, _ in operands):
+        if all(_is_contiguous(s, st) for s, st in operands):
+            return contiguous_strides(tuple(shape))
+        if all(_is_dense(s, st) and tuple(st) == tuple(operands[0][1]) for s, st in operands):
+            return tuple(operands[0][1])
+    full = []
+    for s, st in operands:
+        lead = ndim - len(s)
+        full.append([0] * lead + [0 if n == 1 and shape[lead + i] != 1 else t
+                                  for i, (n, t) in enumerate(zip(s, st))])
+
+    def should_swap(d0, d1):
+        for st in full:
+            if st[d0] == 0 or st[d1] == 0:
+                continue
+            if st[d0] != st[d1]:
+                return 1 if st[d0] > st[d1] else -1
+            if shape[d0] > shape[d1]:
+                return 1
+        return 0
+
+    perm = list(range(ndim - 1, -1, -1))  # fastest dim first
+    for i in range(1, ndim):  # insertion sort that leaves ambiguous pairs in place
+        d1 = i
+        for d0 in range(i - 1, -1, -1):
+            cmp = should_swap(perm[d0], perm[d1])
+            if cmp > 0:
+                perm[d0], perm[d1] = perm[d1], perm[d0]
+                d1 = d0
+            elif cmp < 0:
+                break
+    strides, acc = [0] * ndim, 1
+    for d in perm:
+        strides[d] = acc
+        acc *= shape[d]
+    return tuple(strides)
+
+
+def _is_contiguous(shape, strides):
+    expected = 1
+    for n, s in zip(reversed(shape), reversed(strides)):
+        if n == 0:
+            return True
+        if n != 1:
+            if s != expected:
+                return False
+            expected *= n
+    return True
+
+
+def _is_dense(shape, strides):
+    """Non-overlapping and dense (torch's is_non_overlapping_and_dense)."""
+    expected = 1
+    for s, n in sorted((s, n) for s, n in zip(strides, shape) if n != 1):
+        if n == 0:
+            return True
+        if s != expected:
+            return False
+        expected *= n
+    return True
+
+
+def with_strides(array, strides):
+    """`array`'s values in a fresh array with the given (dense) element strides, or `array` itself
+    when its layout already matches on every dim longer than 1."""
+    own = tuple(s // array.itemsize for s in array.strides)
+    if all(n == 1 or a == b for n, a, b in zip(array.shape, own, strides)):
+        return array
+    return copy_with_strides(array, strides)
+
+
+def copy_with_strides(array, strides):
+    """A copy of `array` in a fresh array with the given (dense) element strides."""
+    xp = xp_of(array)
+    out = xp.lib.stride_tricks.as_strided(xp.empty(array.size, array.dtype), array.shape,
+                                          tuple(s * array.itemsize for s in strides))
+    out[...] = array
+    return out
+
+
+def contiguous(array):
+    """`array` as a C-contiguous array (itself when it already is; 0-d stays 0-d, unlike
+    ascontiguousarray)."""
+    xp = xp_of(array)
+    array = xp.asarray(array)
+    return array if array.flags.c_contiguous else xp.ascontiguousarray(array)
 
 
 @functools.lru_cache(maxsize=4096)

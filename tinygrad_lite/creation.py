@@ -320,3 +320,12 @@ def _legacy_new(args, device):
             return args[0]
         return tensor(args[0], dtype=_dt.get_default_dtype(), device=device)
     return zeros(*args, device=device)
+
+
+def from_dlpack(ext_tensor):
+    """A tensor sharing memory with any DLPack producer (NumPy, CuPy, torch)."""
+    device_type, index = ext_tensor.__dlpack_device__()
+    if int(device_type) == 1:  # kDLCPU
+        return from_numpy(np.from_dlpack(ext_tensor))
+    xp = backend.xp_for(backend.device("cuda", index))
+    return Tensor._make(xp.from_dlpack(ext_tensor), backend.device("cuda", index))

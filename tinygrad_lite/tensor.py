@@ -287,10 +287,10 @@ class Tensor:
         return False
 
     def is_contiguous(self, memory_format=None):
+        if 0 in self._shape:
+            return True
         expected = 1
         for n, s in zip(reversed(self._shape), reversed(self._stride)):
-            if n == 0:
-                return True
             if n != 1:
                 if s != expected:
                     return False
@@ -472,6 +472,35 @@ class Tensor:
     def __hash__(self):
         return id(self)
 
+    def __deepcopy__(self, memo):
+        """A leaf copy on a copied storage (tensors copied together keep sharing memory), with its
+        grad and user attributes, as torch's."""
+        if id(self) in memo:
+            return memo[id(self)]
+        if self.grad_fn is not None:
+            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) support the "
+                               "deepcopy protocol at the moment.  If you were attempting to deepcopy a "
+                               "module, this may be because of a torch.nn.utils.weight_norm usage, see "
+                               "https://github.com/pytorch/pytorch/pull/103001")
+        import copy
+        storage = memo.get(id(self._storage))
+        if storage is None:
+            storage = memo[id(self._storage)] = Storage(self._storage.data.copy(), self._storage.device)
+        out = Tensor.__new__(type(self))
+        out._storage, out._shape, out._stride = storage, self._shape, self._stride
+        out._offset, out._dtype = self._offset, self._dtype
+        out._arr = strided_view(storage.data, self._shape, self._stride, self._offset)
+        out._requires_grad = self._requires_grad
+        memo[id(self)] = out
+        if self._base is not None:
+            out._base = copy.deepcopy(self._base, memo)
+        if self._grad is not None:
+            out._grad = copy.deepcopy(self._grad, memo)
+        for key, value in self.__dict__.items():
+            if not hasattr(Tensor, key):  # user attributes, not autograd bookkeeping
+                setattr(out, key, copy.deepcopy(value, memo))
+        return out
+
     def __format__(self, spec):
         if self.ndim == 0:
             return self.item().__format__(spec)
@@ -479,7 +508,7 @@ class Tensor:
 
     def __repr__(self, *, tensor_contents=None):
         from ._printing import format_tensor
-        grad_fn = self.grad_fn.name() if self.grad_fn is not None else None
+        grad_fn = self.grad_fn.name().rsplit("::", 1)[-1] if self.grad_fn is not None else None
         return format_tensor(backend.to_host(self._arr), dtype_name=self._dtype.name,
                              default_dtype_name=_dt.get_default_dtype().name,
                              device=None if self.device.type == "cpu" else str(self.device),
@@ -567,9 +596,12 @@ class Tensor:
         if result._dtype is not self._dtype and not _can_cast(result._dtype, self._dtype):
             raise RuntimeError(f"result type {_TYPE_NAMES[result._dtype.name]} can't be cast to "
                                f"the desired output type {_TYPE_NAMES[self._dtype.name]}")
+        recording = result._requires_grad and is_grad_enabled()
+        if recording and result.grad_fn is not None:
+            result.grad_fn._keep_original(self)
         self._arr[...] = result._arr
         self._storage.version += 1
-        if result._requires_grad and is_grad_enabled():
+        if recording:
             self._rebase_history(result)
         return self
 
@@ -623,23 +655,27 @@ class Tensor:
         return self._inplace(Copy.apply(self, src))
 
     def fill_(self, value):
+        from .ops.movement import Fill
+        return self._fill(value, Fill)
+
+    def zero_(self):
+        from .ops.movement import Zero
+        return self._fill(0, Zero)
+
+    def _fill(self, value, node):
+        """fill_ / zero_: write `value` everywhere (a 0-d tensor value is an input of the node)."""
         if isinstance(value, Tensor):
             if value.ndim != 0:
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
                                    f"with {value.ndim} dimensions.")
-            if self._needs_graph(value):
-                return self.copy_(value.expand(self._shape))
-            value = value.item()
+        recording = self._needs_graph(value)
         self._check_inplace()
-        self._arr.fill(value)
+        self._arr.fill(value.item() if isinstance(value, Tensor) else value)
         self._storage.version += 1
-        if self._requires_grad and is_grad_enabled():
-            from .ops.movement import Fill
-            self._rebase_history(Fill.apply(self, value))
+        if recording:
+            self._rebase_history(node.apply(self, value) if isinstance(value, Tensor) else
+                                 node.apply(self))
         return self
-
-    def zero_(self):
-        return self.fill_(0)
 
 
 def _can_cast(src, dst):

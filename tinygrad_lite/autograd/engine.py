@@ -179,13 +179,16 @@ def _call_backward(node, grads):
     results = node.backward(node, *grads)
     if not isinstance(results, tuple):
         results = (results,)
-    n_inputs = len(node.next_functions)
+    n_inputs = getattr(node, "_n_args", len(node.next_functions))
     if len(results) != n_inputs:
         if len(results) > n_inputs and all(r is None for r in results[n_inputs:]):
             results = results[:n_inputs]
         else:
             raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
                                f"(expected {n_inputs}, got {len(results)})")
+    slots = getattr(node, "_input_slots", None)
+    if slots is not None and len(slots) != n_inputs:  # one gradient per graph input
+        results = tuple(results[i] for i in slots)
     for hook in getattr(node, "_post_hooks", ()):
         new = hook(results, tuple(grads))
         if new is not None:

@@ -95,6 +95,12 @@ class Function(Node):
     _saved = ()
     _saved_versions = ()
     _non_differentiable = ()
+    # The graph inputs (next_functions) are the Tensor arguments at the `graph_inputs` positions
+    # (None: any position; index and mask tensors are not differentiable inputs in torch), plus
+    # the arguments at the `wrapped_inputs` positions whatever they are (torch wraps the number
+    # operand of add/sub/mul/div into a tensor, and gives clamp's absent tensor bound a slot).
+    graph_inputs = None
+    wrapped_inputs = ()
 
     # context API -------------------------------------------------------------------------
     def save_for_backward(self, *tensors):
@@ -128,6 +134,17 @@ class Function(Node):
         if self._saved:
             self._saved = None
 
+    def _keep_original(self, tensor):
+        """`tensor`, saved by this node, is about to be overwritten in place with this node's own
+        result (x.mul_(y)): save a differentiable copy of its current value instead, as torch
+        saves `original_self`."""
+        if not self._saved or not any(t is tensor for t in self._saved):
+            return
+        original = tensor.clone()
+        self._saved = tuple(original if t is tensor else t for t in self._saved)
+        self._saved_versions = tuple(original._storage.version if t is original else v
+                                     for t, v in zip(self._saved, self._saved_versions))
+
     # running -----------------------------------------------------------------------------
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -157,8 +174,12 @@ class Function(Node):
         outs = (out,) if single else out
         outs = tuple(o if isinstance(o, Tensor) or o is None else Tensor._make(o) for o in outs)
         if requires_grad:
-            ctx.next_functions = tuple(_edge(a) if n else (None, 0) for a, n in zip(args, needs))
-            ctx._input_meta = tuple((a._shape, a._dtype) if n else None for a, n in zip(args, needs))
+            slots = tuple(i for i, a in enumerate(args) if i in cls.wrapped_inputs or (
+                isinstance(a, Tensor) and (cls.graph_inputs is None or i in cls.graph_inputs)))
+            ctx._n_args, ctx._input_slots = len(args), slots
+            ctx.next_functions = tuple(_edge(args[i]) if needs[i] else (None, 0) for i in slots)
+            ctx._input_meta = tuple((args[i]._shape, args[i]._dtype) if needs[i] else None
+                                    for i in slots)
             ctx._n_outputs = len(outs)
             if len(outs) > 1:
                 ctx._output_meta = tuple(None if o is None else (o._shape, o._dtype, o.device)

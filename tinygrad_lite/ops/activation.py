@@ -49,7 +49,7 @@ class LeakyRelu(Function):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad * (a > 0).where(a.new_ones(()), a.new_full((), ctx.slope)), None
+        return grad * a.new_ones(()).where(a > 0, a.new_full((), ctx.slope)), None
 
 
 class Gelu(Function):
@@ -96,7 +96,7 @@ class Elu(Function):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad * (a > 0).where(a.new_ones(()), ctx.alpha * a.exp()), None
+        return grad * a.new_ones(()).where(a > 0, ctx.alpha * a.exp()), None
 
 
 class Softplus(Function):
@@ -117,4 +117,4 @@ class Softplus(Function):
         (a,) = ctx.saved_tensors
         beta, threshold = ctx.params
         z = (a * beta).sigmoid()
-        return grad * (a * beta > threshold).where(a.new_ones(()), z), None, None
+        return grad * a.new_ones(()).where(a * beta > threshold, z), None, None

@@ -1,6 +1,7 @@
 """Elementwise arithmetic and math. Forward on arrays; backward in differentiable tensor ops."""
 from ..autograd.function import Function
 from ..dtypes import result_type, get_default_dtype, bool_
+from ..backend import contiguous_strides, pointwise_strides, with_strides
 from ..tensor import Tensor, _broadcast_shape, check_same_device
 
 
@@ -27,6 +28,22 @@ def _cast(x, dtype):
     return dtype.np.type(x) if dtype.is_floating_point else x
 
 
+def laid_out(result, *inputs):
+    """An elementwise result (an array) in the memory layout torch gives it, from the layouts of
+    `inputs` (tensors, Python numbers, None for an absent operand)."""
+    tensors = [t for t in inputs if isinstance(t, Tensor)]
+    # contiguous operands give a contiguous result (as NumPy's); torch then ignores the strides
+    # of size-1 dims only when no operand is broadcast
+    same_shape = all(t._shape == result.shape for t in tensors) and len(tensors) == sum(
+        1 for t in inputs if t is not None)
+    if all(t._arr.flags.c_contiguous if same_shape else t._stride == contiguous_strides(t._shape)
+           for t in tensors):
+        return result
+    operands = [(t._shape, t._stride) if isinstance(t, Tensor) else ((), ())
+                for t in inputs if t is not None]
+    return with_strides(result, pointwise_strides(result.shape, operands))
+
+
 def unbroadcast_ok(a, b):
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a._shape != b._shape:
         _broadcast_shape(a._shape, b._shape)
@@ -34,11 +51,12 @@ def unbroadcast_ok(a, b):
 
 class Add(Function):
     name_ = "AddBackward0"
+    wrapped_inputs = (0, 1)
 
     @staticmethod
     def forward(ctx, a, b):
         x, y, _ = operands(a, b)
-        return x + y
+        return laid_out(x + y, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -47,6 +65,7 @@ class Add(Function):
 
 class Sub(Function):
     name_ = "SubBackward0"
+    wrapped_inputs = (0, 1)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -54,7 +73,7 @@ class Sub(Function):
         if dtype is bool_:
             raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                                "Use the `^` or `logical_xor()` operator instead.")
-        return x - y
+        return laid_out(x - y, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -63,6 +82,7 @@ class Sub(Function):
 
 class Mul(Function):
     name_ = "MulBackward0"
+    wrapped_inputs = (0, 1)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -70,7 +90,7 @@ class Mul(Function):
         ctx.a_scalar, ctx.b_scalar = _scalar(a), _scalar(b)
         ctx.save_for_backward(b if ctx.needs_input_grad[0] and ctx.b_scalar is None else None,
                               a if ctx.needs_input_grad[1] and ctx.a_scalar is None else None)
-        return x * y
+        return laid_out(x * y, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -85,6 +105,7 @@ class Mul(Function):
 
 class Div(Function):
     name_ = "DivBackward0"
+    wrapped_inputs = (0, 1)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -96,7 +117,7 @@ class Div(Function):
         ctx.a_scalar = _scalar(a)
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
                               b if ctx.b_scalar is None else None)
-        return x / y
+        return laid_out(x / y, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -122,7 +143,8 @@ class Pow(Function):
             ctx.name_ = "PowBackward2"
         if not dtype.is_floating_point and _any_negative(y):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
-        out = Tensor._make(_power(x, y, dtype, isinstance(a, Tensor) and not isinstance(b, Tensor)))
+        out = Tensor._make(laid_out(_power(x, y, dtype, isinstance(a, Tensor) and not isinstance(b, Tensor)),
+                                    a, b))
         ctx.a_scalar, ctx.b_scalar = _scalar(a), _scalar(b)
         ctx.save_for_backward(a if ctx.a_scalar is None else None,
                               b if ctx.b_scalar is None else None,
@@ -191,6 +213,91 @@ def _cast_arr(x, dtype):
     return x.astype(dtype.np) if hasattr(x, "astype") and not isinstance(x, (int, float)) else dtype.np.type(x)
 
 
+class Remainder(Function):
+    """a - b * floor(a / b) (Python's %); Fmod rounds the quotient toward zero instead."""
+
+    name_ = "RemainderBackward0"
+    kernel, quotient = "mod", "floor"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        x, y, _ = operands(a, b)
+        if isinstance(b, Tensor):
+            ctx.name_ = ctx.name_[:-1] + "1"
+        ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
+                              b if ctx.needs_input_grad[1] else None)
+        return laid_out(getattr(_xp(a if isinstance(a, Tensor) else b), ctx.kernel)(x, y), a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        gb = -grad * getattr(a / b, ctx.quotient)() if ctx.needs_input_grad[1] else None
+        return grad, gb
+
+
+class Fmod(Remainder):
+    name_ = "FmodBackward0"
+    kernel, quotient = "fmod", "trunc"
+
+
+class Addcmul(Function):
+    """a + value * t1 * t2, in torch's order of evaluation."""
+
+    name_ = "AddcmulBackward0"
+
+    @staticmethod
+    def forward(ctx, a, t1, t2, value):
+        dtype = result_type(a, t1, t2)
+        ctx.value = value
+        ctx.save_for_backward(t1 if ctx.needs_input_grad[2] else None,
+                              t2 if ctx.needs_input_grad[1] else None)
+        return laid_out(_cast(a, dtype) + _cast(value, dtype) * _cast(t1, dtype) * _cast(t2, dtype),
+                        a, t1, t2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        t1, t2 = ctx.saved_tensors
+        return (grad, grad * (t2 * ctx.value) if t2 is not None else None,
+                grad * (t1 * ctx.value) if t1 is not None else None, None)
+
+
+class Addcdiv(Function):
+    """a + value * t1 / t2, in torch's order of evaluation."""
+
+    name_ = "AddcdivBackward0"
+
+    @staticmethod
+    def forward(ctx, a, t1, t2, value):
+        dtype = result_type(a, t1, t2)
+        if not dtype.is_floating_point:
+            raise RuntimeError("Integer division with addcdiv is no longer supported, and in a "
+                               "future release addcdiv will perform a true division of tensor1 "
+                               "and tensor2. The historic addcdiv behavior can be implemented as "
+                               "(input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) "
+                               "for integer inputs and as (input + value * tensor1 / tensor2) for "
+                               "float inputs. The future addcdiv behavior is just the latter "
+                               "implementation: (input + value * tensor1 / tensor2), for all "
+                               "dtypes.")
+        ctx.value = value
+        ctx.save_for_backward(t1 if ctx.needs_input_grad[2] else None, t2)
+        return laid_out(_cast(a, dtype) + _cast(value, dtype) * _cast(t1, dtype) / _cast(t2, dtype),
+                        a, t1, t2)
+
+    @staticmethod
+    def backward(ctx, grad):
+        t1, t2 = ctx.saved_tensors
+        g1 = grad * (ctx.value / t2) if ctx.needs_input_grad[1] else None
+        g2 = -grad * (ctx.value * t1 / (t2 * t2)) if ctx.needs_input_grad[2] else None
+        return grad, g1, g2, None
+
+
+class Rsub(Sub):
+    """number - tensor (torch's rsub): the number is not a graph input."""
+
+    name_ = "RsubBackward1"
+    wrapped_inputs = ()
+
+
 class Neg(Function):
     name_ = "NegBackward0"
 
@@ -200,7 +307,7 @@ class Neg(Function):
             raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
                                "If you are trying to invert a mask, use the `~` or `logical_not()` "
                                "operator instead.")
-        return -a._arr
+        return laid_out(-a._arr, a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -227,7 +334,7 @@ def _unary(name, np_fn, grad_fn, save="input"):
     def forward(ctx, a):
         xp = _xp(a)
         with _errstate(xp):
-            out = Tensor._make(np_fn(xp, _float_input(a)))
+            out = Tensor._make(laid_out(np_fn(xp, _float_input(a)), a))
         if save == "output":
             ctx.save_for_backward(out)
         elif save == "input":
@@ -267,7 +374,7 @@ Exp = _unary("Exp", lambda xp, x: xp.exp(x), lambda g, x, out: g * out, save="ou
 Log = _unary("Log", lambda xp, x: xp.log(x), lambda g, x, out: g / x)
 Log2 = _unary("Log2", lambda xp, x: xp.log2(x), lambda g, x, out: g / (x * 0.6931471805599453))
 Log10 = _unary("Log10", lambda xp, x: xp.log10(x), lambda g, x, out: g / (x * 2.302585092994046))
-Log1p = _unary("Log1p", lambda xp, x: xp.log1p(x), lambda g, x, out: g / (x + 1))
+Log1p = _unary("Log1P", lambda xp, x: xp.log1p(x), lambda g, x, out: g / (x + 1))
 Expm1 = _unary("Expm1", lambda xp, x: xp.expm1(x), lambda g, x, out: g * (out + 1), save="output")
 Sin = _unary("Sin", lambda xp, x: xp.sin(x), lambda g, x, out: g * x.cos())
 Cos = _unary("Cos", lambda xp, x: xp.cos(x), lambda g, x, out: g * -x.sin())
@@ -301,7 +408,7 @@ class Abs(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return abs(a._arr)
+        return laid_out(abs(a._arr), a)
 
     @staticmethod
     def backward(ctx, grad):
@@ -315,7 +422,7 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, a):
         xp = _xp(a)
-        out = Tensor._make(xp.maximum(a._arr, a._arr.dtype.type(0)))
+        out = Tensor._make(laid_out(xp.maximum(a._arr, a._arr.dtype.type(0)), a))
         ctx.save_for_backward(out)
         return out
 
@@ -337,8 +444,8 @@ def _zero_grad_op(name, fn):
     def forward(ctx, a):
         arr = a._arr
         if a._dtype.is_floating_point or name == "Sign":
-            return fn(_xp(a), arr)
-        return arr.copy()
+            return laid_out(fn(_xp(a), arr), a)
+        return arr.copy(order="K")
     return type(name, (ZeroGrad,), {"name_": name + "Backward0", "forward": staticmethod(forward)})
 
 
@@ -373,7 +480,7 @@ class Clamp(Function):
             out = xp.minimum(out, hi_v)
         if out is arr:
             out = arr.copy()
-        return xp.where(xp.isnan(arr), arr, out) if dtype.is_floating_point else out
+        return laid_out(xp.where(xp.isnan(arr), arr, out) if dtype.is_floating_point else out, a, lo, hi)
 
     @staticmethod
     def backward(ctx, grad):
@@ -387,11 +494,19 @@ class Clamp(Function):
             mask = (a <= hi) if mask is None else mask & (a <= hi)
         ga = grad * mask if ctx.needs_input_grad[0] else None
         glo = ghi = None
-        if lo_t is not None and ctx.needs_input_grad[1]:
-            glo = grad * (a < lo_t)
+        both = lo is not None and hi is not None
+        if lo_t is not None and ctx.needs_input_grad[1]:  # torch: min > max makes the max win
+            glo = grad * ((a < lo_t) & (lo_t < hi) if both else a < lo_t)
         if hi_t is not None and ctx.needs_input_grad[2]:
-            ghi = grad * (a > hi_t)
+            ghi = grad * ((a > hi_t) | (hi_t < lo) if both else a > hi_t)
         return ga, glo, ghi
+
+
+class ClampTensor(Clamp):
+    """clamp with a tensor bound: both bounds are graph inputs (an absent one as None)."""
+
+    name_ = "ClampBackward0"
+    wrapped_inputs = (1, 2)
 
 
 class Maximum(Function):
@@ -403,15 +518,15 @@ class Maximum(Function):
         x, y, _ = operands(a, b)
         ctx.save_for_backward(a, b)
         xp = _xp(a)
-        return getattr(xp, ctx.pick)(x, y)
+        return laid_out(getattr(xp, ctx.pick)(x, y), a, b)
 
     @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        win = (a > b) if ctx.pick == "maximum" else (a < b)
-        tie = (a == b) * 0.5  # a tie gives half the gradient to each side, as torch
-        ga = grad * (win + tie) if ctx.needs_input_grad[0] else None
-        gb = grad * (~win & (a != b) + tie) if ctx.needs_input_grad[1] else None
+        shared = (grad / 2).where(a == b, grad)  # a tie gives half the gradient to each side
+        a_loses = (a < b) if ctx.pick == "maximum" else (a > b)
+        ga = shared.masked_fill(a_loses, 0.0) if ctx.needs_input_grad[0] else None
+        gb = shared.masked_fill(~a_loses & (a != b), 0.0) if ctx.needs_input_grad[1] else None
         return ga, gb
 
 
@@ -422,6 +537,7 @@ class Minimum(Maximum):
 
 class Where(Function):
     name_ = "WhereBackward0"
+    graph_inputs = wrapped_inputs = (1, 2)
 
     @staticmethod
     def forward(ctx, cond, a, b):
@@ -430,7 +546,7 @@ class Where(Function):
         if c.dtype != bool:
             c = c.astype(bool)
         ctx.save_for_backward(cond)
-        return _xp(cond).where(c, x, y)
+        return laid_out(_xp(cond).where(c, x, y), cond, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -447,10 +563,12 @@ class Lerp(Function):
     @staticmethod
     def forward(ctx, a, b, w):
         x, y, _ = operands(a, b)
+        if isinstance(w, Tensor):
+            ctx.name_ = "LerpBackward1"
         ctx.w = w
         ctx.save_for_backward(w if isinstance(w, Tensor) else None, a, b)
         wv = _cast(w, result_type(a, b))
-        return x + wv * (y - x)
+        return laid_out(x + wv * (y - x), a, b, w)
 
     @staticmethod
     def backward(ctx, grad):
@@ -464,7 +582,7 @@ class Lerp(Function):
 def compare(op, a, b):
     """Comparison ops: bool result, no gradient."""
     x, y, _ = operands(a, b)
-    return Tensor._make(getattr(_ops, op)(x, y))
+    return Tensor._make(laid_out(getattr(_ops, op)(x, y), a, b))
 
 
 import operator as _ops  # noqa: E402

@@ -73,7 +73,7 @@ class Index(Function):
     def forward(ctx, a, key):
         ctx.in_shape, ctx.key = a._shape, key
         xp = backend.xp_of(a._arr)
-        return xp.ascontiguousarray(a._arr[key])
+        return backend.contiguous(a._arr[key])
 
     @staticmethod
     def backward(ctx, grad):
@@ -105,8 +105,9 @@ class IndexPut(Function):
 
     @staticmethod
     def forward(ctx, a, key, values, accumulate=False):
+        from .movement import preserved_copy
         ctx.key, ctx.accumulate = key, accumulate
-        out = a._arr.copy()
+        out = preserved_copy(a)
         v = values._arr.astype(a._dtype.np, copy=False) if isinstance(values, Tensor) else values
         if accumulate:
             backend.xp_of(out).add.at(out, key, v)
@@ -135,6 +136,7 @@ def _along_dim_key(xp, index, dim):
 
 class Gather(Function):
     name_ = "GatherBackward0"
+    graph_inputs = (0,)
 
     @staticmethod
     def forward(ctx, a, dim, index):
@@ -145,10 +147,11 @@ class Gather(Function):
             raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
         xp = backend.xp_of(a._arr)
         idx = index._arr
-        _check_bounds(a, dim, idx)
         ctx.in_shape, ctx.dim, ctx.index = a._shape, dim, index
         if a.ndim == 0:
+            _check_scalar_index(idx)
             return a._arr.reshape(idx.shape).copy()
+        _check_bounds(a, dim, idx)
         return a._arr[_along_dim_key(xp, idx, dim)]
 
     @staticmethod
@@ -158,18 +161,13 @@ class Gather(Function):
 
 class ScatterAdd(Function):
     name_ = "ScatterAddBackward0"
+    graph_inputs = (0, 3)
 
     @staticmethod
     def forward(ctx, a, dim, index, src):
         dim = _wrap_dim(dim, a.ndim)
         ctx.dim, ctx.index = dim, index
-        xp = backend.xp_of(a._arr)
-        out = a._arr.copy()
-        idx = index._arr
-        _check_bounds(a, dim, idx)
-        src_arr = src._arr[tuple(slice(0, n) for n in idx.shape)] if isinstance(src, Tensor) else src
-        xp.add.at(out, _along_dim_key(xp, idx, dim), src_arr)
-        return out
+        return _scatter_into(a, dim, index, src, accumulate=True)
 
     @staticmethod
     def backward(ctx, grad):
@@ -179,6 +177,7 @@ class ScatterAdd(Function):
 
 class Scatter(Function):
     name_ = "ScatterBackward0"
+    graph_inputs = (0, 3)
 
     @staticmethod
     def forward(ctx, a, dim, index, src):
@@ -186,19 +185,45 @@ class Scatter(Function):
         ctx.dim, ctx.index = dim, index
         if not isinstance(src, Tensor):
             ctx.name_ = "ScatterBackward1"
-        xp = backend.xp_of(a._arr)
-        out = a._arr.copy()
-        idx = index._arr
-        _check_bounds(a, dim, idx)
-        src_arr = src._arr[tuple(slice(0, n) for n in idx.shape)] if isinstance(src, Tensor) else src
-        out[_along_dim_key(xp, idx, dim)] = src_arr
-        return out
+        return _scatter_into(a, dim, index, src, accumulate=False)
 
     @staticmethod
     def backward(ctx, grad):
         ga = Scatter.apply(grad, ctx.dim, ctx.index, 0.0) if ctx.needs_input_grad[0] else None
         gsrc = grad.gather(ctx.dim, ctx.index) if ctx.needs_input_grad[3] else None
         return ga, None, None, gsrc
+
+
+def _scatter_into(a, dim, index, src, accumulate):
+    """A copy of a's values with src (a tensor at least the index's size, or a number) written,
+    or added, at `index` along `dim`. A 0-d tensor scatters as a 1-element vector."""
+    if isinstance(src, Tensor) and src._dtype is not a._dtype:
+        raise RuntimeError("scatter(): Expected self.dtype to be equal to src.dtype")
+    xp = backend.xp_of(a._arr)
+    out = a._arr.copy()
+    target, idx = out, index._arr
+    src_arr = src._arr if isinstance(src, Tensor) else src
+    if a.ndim == 0:
+        _check_scalar_index(idx)
+        target, idx = out.reshape(1), idx.reshape(-1)
+        src_arr = src_arr.reshape(-1) if isinstance(src, Tensor) else src_arr
+    else:
+        _check_bounds(a, dim, idx)
+    if isinstance(src, Tensor):
+        src_arr = src_arr[tuple(slice(0, n) for n in idx.shape)]
+    key = _along_dim_key(xp, idx, dim)
+    if accumulate:
+        xp.add.at(target, key, src_arr)
+    else:
+        target[key] = src_arr
+    return out
+
+
+def _check_scalar_index(idx):
+    """Indices into a 0-d tensor along its one implicit dim: 0 or -1."""
+    if idx.size and (idx.max() > 0 or idx.min() < -1):
+        bad = int(idx.max()) if idx.max() > 0 else int(idx.min())
+        raise IndexError(f"index {bad} is out of bounds for dimension 0 with size 1")
 
 
 def scatter_into_zeros(grad, indices, in_shape, dim, keepdim):
@@ -212,6 +237,7 @@ def scatter_into_zeros(grad, indices, in_shape, dim, keepdim):
 
 class IndexSelect(Function):
     name_ = "IndexSelectBackward0"
+    graph_inputs = (0,)
 
     @staticmethod
     def forward(ctx, a, dim, index):
@@ -221,21 +247,74 @@ class IndexSelect(Function):
         if index._dtype.is_floating_point:
             raise IndexError("index_select(): Expected dtype int32 or int64 for index")
         idx = index._arr.reshape(-1)
-        _check_bounds(a, dim, idx)
         ctx.in_shape, ctx.dim, ctx.index = a._shape, dim, idx
         xp = backend.xp_of(a._arr)
-        if a.ndim == 0:
+        if a.ndim == 0:  # a scalar takes one index, 0 or -1
+            if idx.size != 1:
+                raise RuntimeError(f"index_select(): Index to scalar can have only 1 value, got "
+                                   f"{idx.size} value(s)")
+            if int(idx[0]) not in (0, -1):
+                raise IndexError("index out of range in self")
             return a._arr.copy()
+        _check_bounds(a, dim, idx)
         return xp.take(a._arr, idx, axis=dim)
 
     @staticmethod
     def backward(ctx, grad):
+        if not ctx.in_shape:
+            return grad.reshape(()), None, None
         key = (slice(None),) * ctx.dim + (ctx.index,)
         return IndexAddInto.apply(grad, ctx.in_shape, key), None, None
 
 
+class Tril(Function):
+    """The lower triangle of the last two dims (Triu: the upper one); the rest is zeroed."""
+
+    name_ = "TrilBackward0"
+    kernel = "tril"
+
+    @staticmethod
+    def forward(ctx, a, diagonal):
+        if a.ndim < 2:
+            raise RuntimeError(f"{ctx.kernel}: input tensor must have at least 2 dimensions")
+        ctx.diagonal = diagonal
+        return backend.contiguous(getattr(backend.xp_of(a._arr), ctx.kernel)(a._arr, diagonal))
+
+    @staticmethod
+    def backward(ctx, grad):
+        return getattr(grad, ctx.kernel)(ctx.diagonal), None
+
+
+class Triu(Tril):
+    name_ = "TriuBackward0"
+    kernel = "triu"
+
+
+class MaskedSelect(Function):
+    """The elements of `a` where the (broadcast) boolean mask is set, as a 1-D copy."""
+
+    name_ = "MaskedSelectBackward0"
+    graph_inputs = (0,)
+
+    @staticmethod
+    def forward(ctx, a, mask):
+        if mask._dtype.name != "bool":
+            raise RuntimeError("masked_select: expected BoolTensor for mask")
+        shape = _broadcast_shape(a._shape, mask._shape)
+        xp = backend.xp_of(a._arr)
+        ctx.in_shape, ctx.shape = a._shape, shape
+        ctx.key = (xp.broadcast_to(mask._arr, shape),)
+        return backend.contiguous(xp.broadcast_to(a._arr, shape)[ctx.key])
+
+    @staticmethod
+    def backward(ctx, grad):
+        from ..autograd.engine import _sum_to
+        return _sum_to(IndexAddInto.apply(grad, ctx.shape, ctx.key), ctx.in_shape), None
+
+
 class MaskedFill(Function):
     name_ = "MaskedFillBackward0"
+    graph_inputs = (0, 2)
 
     @staticmethod
     def forward(ctx, a, mask, value):
@@ -247,18 +326,17 @@ class MaskedFill(Function):
                 raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but "
                                    f"got tensor with {value.ndim} dimension(s).")
             ctx.name_ = "MaskedFillBackward1"
-        shape = _broadcast_shape(a._shape, mask._shape)
-        if shape != a._shape:
-            raise RuntimeError(f"output with shape {list(a._shape)} doesn't match the broadcast "
-                               f"shape {list(shape)}")
+        _broadcast_shape(a._shape, mask._shape)
+        ctx.in_shape = a._shape
         ctx.save_for_backward(mask)
         xp = backend.xp_of(a._arr)
         v = value._arr if isinstance(value, Tensor) else value
-        return xp.where(mask._arr, xp.asarray(v, dtype=a._dtype.np), a._arr)
+        return backend.contiguous(xp.where(mask._arr, xp.asarray(v, dtype=a._dtype.np), a._arr))
 
     @staticmethod
     def backward(ctx, grad):
+        from ..autograd.engine import _sum_to
         (mask,) = ctx.saved_tensors
-        ga = grad.masked_fill(mask, 0.0) if ctx.needs_input_grad[0] else None
+        ga = _sum_to(grad.masked_fill(mask, 0.0), ctx.in_shape) if ctx.needs_input_grad[0] else None
         gv = grad.where(mask, grad.new_zeros(())).sum() if ctx.needs_input_grad[2] else None
         return ga, None, gv

@@ -120,12 +120,12 @@ def matmul(a, b):
     if da >= 3 and db <= 2:  # fold the batch into the rows
         from .movement import UnsafeView
         if db == 1:
-            out = Mv.apply(a.reshape(-1, a._shape[-1]), b)
+            out = Mv.apply(a.reshape(_prod(a._shape[:-1]), a._shape[-1]), b)
             return UnsafeView.apply(out, a._shape[:-1])
         if a._shape[-1] != b._shape[0]:
-            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({a.numel() // a._shape[-1]}x"
+            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_prod(a._shape[:-1])}x"
                                f"{a._shape[-1]} and {b._shape[0]}x{b._shape[1]})")
-        out = Mm.apply(a.reshape(-1, a._shape[-1]), b)
+        out = Mm.apply(a.reshape(_prod(a._shape[:-1]), a._shape[-1]), b)
         return UnsafeView.apply(out, a._shape[:-1] + (b._shape[1],))
     # general batched case: broadcast the batch dims, then bmm
     from .movement import UnsafeView
@@ -137,10 +137,40 @@ def matmul(a, b):
                            f"[{_prod(b2._shape[:-2])}, {b2._shape[-2]}].")
     batch = _broadcast_shape(a2._shape[:-2], b2._shape[:-2])
     n, k, m = a2._shape[-2], a2._shape[-1], b2._shape[-1]
-    a3 = a2.expand(batch + (n, k)).reshape(-1, n, k)
-    b3 = b2.expand(batch + (k, m)).reshape(-1, k, m)
+    a3 = a2.expand(batch + (n, k)).reshape(_prod(batch), n, k)
+    b3 = b2.expand(batch + (k, m)).reshape(_prod(batch), k, m)
     out_shape = batch + ((n,) if da > 1 else ()) + ((m,) if db > 1 else ())
     return UnsafeView.apply(Bmm.apply(a3, b3), out_shape)
+
+
+def tensordot(a, b, dims_a, dims_b):
+    """torch.tensordot's route (permute, reshape to matrices, mm, reshape), so the graph matches."""
+    dims_a = [d % a.ndim for d in dims_a]
+    dims_b = [d % b.ndim for d in dims_b]
+    keep_a = [d for d in range(a.ndim) if d not in dims_a]
+    keep_b = [d for d in range(b.ndim) if d not in dims_b]
+    contracted = _prod([a._shape[d] for d in dims_a])
+    t1 = a.permute(keep_a + dims_a).reshape(_prod([a._shape[d] for d in keep_a]), contracted)
+    t2 = b.permute(dims_b + keep_b).reshape(contracted, _prod([b._shape[d] for d in keep_b]))
+    return Mm.apply(t1, t2).reshape([a._shape[d] for d in keep_a] + [b._shape[d] for d in keep_b])
+
+
+def inner(a, b):
+    """torch.inner: the product over the last dims (a plain product when either is 0-d)."""
+    if a.ndim == 0 or b.ndim == 0:
+        return a * b
+    if a._shape[-1] != b._shape[-1]:
+        raise RuntimeError(f"inner() the last dimension must match on both input tensors but got "
+                           f"shapes {list(a._shape)} and {list(b._shape)}.")
+    return tensordot(a, b, [-1], [-1])
+
+
+def outer(a, b):
+    """torch.outer: a as a column times b."""
+    for name, t in (("self", a), ("vec2", b)):
+        if t.ndim != 1:
+            raise RuntimeError(f"outer: Expected 1-D argument {name}, but got {t.ndim}-D")
+    return a.reshape(a._shape[0], 1) * b
 
 
 def _prod(shape):

@@ -2,7 +2,6 @@
 from .. import backend
 from .. import dtypes as _dt
 from ..autograd.function import Function, _edge
-from ..autograd.grad_mode import no_grad
 from ..backend import contiguous_strides
 from ..tensor import Tensor, _view_strides, _infer_size, _wrap_dim, _broadcast_shape
 
@@ -39,7 +38,7 @@ def slice_geometry(a, dim, start, stop, step):
     length = max(0, (stop - start + step - 1) // step)
     shape = a._shape[:dim] + (length,) + a._shape[dim + 1:]
     stride = a._stride[:dim] + (a._stride[dim] * step,) + a._stride[dim + 1:]
-    return a._view(shape, stride, a._offset + (start * a._stride[dim] if length else 0))
+    return a._view(shape, stride, a._offset + start * a._stride[dim])
 
 
 def expand_geometry(a, shape):
@@ -116,6 +115,12 @@ class UnsafeView(View):
     name_ = "UnsafeViewBackward0"
 
 
+class ReshapeAlias(View):
+    """reshape() of a non-contiguous tensor that can still be viewed."""
+
+    name_ = "ReshapeAliasBackward0"
+
+
 class Transpose(Function):
     name_ = "TransposeBackward0"
 
@@ -124,7 +129,8 @@ class Transpose(Function):
         d0, d1 = _wrap_dim(d0, a.ndim), _wrap_dim(d1, a.ndim)
         ctx.dims = (d0, d1)
         dims = list(range(a.ndim))
-        dims[d0], dims[d1] = d1, d0
+        if a.ndim:
+            dims[d0], dims[d1] = d1, d0
         return a._view([a._shape[d] for d in dims], [a._stride[d] for d in dims], a._offset)
 
     @staticmethod
@@ -269,34 +275,38 @@ class AsStrided(Function):
         ctx.in_geom = (a._shape, a._stride, a._offset)
         offset = a._offset if offset is None else offset
         ctx.args = (tuple(size), tuple(stride), offset)
+        needed = 0 if 0 in size else 1 + offset + sum((n - 1) * s for n, s in zip(size, stride))
+        if needed > a._storage.data.size:
+            item = a._dtype.itemsize
+            raise RuntimeError(f"setStorage: sizes {list(size)}, strides {list(stride)}, storage "
+                               f"offset {offset}, and itemsize {item} requiring a storage size of "
+                               f"{needed * item} are out of bounds for storage of size "
+                               f"{a._storage.data.size * item}")
         return a._view(size, stride, offset)
 
     @staticmethod
     def backward(ctx, grad):
-        in_shape, in_stride, in_offset = ctx.in_geom
-        size, stride, offset = ctx.args
-        # lay a zero buffer out like the input's storage, scatter-add through the view's geometry
-        storage_len = 1 + max(
-            sum((n - 1) * s for n, s in zip(in_shape, in_stride)) + in_offset,
-            sum((n - 1) * s for n, s in zip(size, stride)) + offset) if grad.numel() else 0
+        from .indexing import Index, IndexPut
         xp = backend.xp_of(grad._arr)
-        flat = xp.zeros(storage_len, grad._dtype.np)
-        view = backend.strided_view(flat, size, stride, offset)
-        _add_at_view(xp, flat, view, size, stride, offset, grad._arr)
-        out = backend.strided_view(flat, in_shape, in_stride, in_offset)
-        return Tensor._make(out.copy()), None, None, None
+        in_pos = storage_positions(xp, *ctx.in_geom).reshape(-1)
+        out_pos = storage_positions(xp, *ctx.args).reshape(-1)
+        span = 1 + int(max(in_pos.max(initial=-1), out_pos.max(initial=-1)))
+        # the gradient of each storage cell the view reads, shared among the input's elements
+        # that alias that cell (an expanded input), as torch's as_strided_backward
+        cells = IndexPut.apply(grad.new_zeros(span), (out_pos,), grad.reshape(-1), True)
+        count = xp.bincount(in_pos, minlength=span)[in_pos].astype(grad._dtype.np)
+        shared = Index.apply(cells, (in_pos,)) / Tensor._make(count)
+        return shared.reshape(ctx.in_geom[0]), None, None, None
 
 
-def _add_at_view(xp, flat, view, size, stride, offset, values):
-    if 0 in stride:  # overlapping positions: accumulate each contribution
-        idx = xp.zeros(tuple(size), dtype=xp.int64) + offset
-        for d, (n, s) in enumerate(zip(size, stride)):
-            shape = [1] * len(size)
-            shape[d] = n
-            idx = idx + (xp.arange(n) * s).reshape(shape)
-        xp.add.at(flat, idx.reshape(-1), values.reshape(-1))
-    else:
-        view += values
+def storage_positions(xp, shape, stride, offset):
+    """The storage index of every element of a view with this geometry, as an int64 array."""
+    pos = xp.full(tuple(shape), offset, dtype=xp.int64)
+    for d, (n, s) in enumerate(zip(shape, stride)):
+        dims = [1] * len(shape)
+        dims[d] = n
+        pos = pos + (xp.arange(n, dtype=xp.int64) * s).reshape(dims)
+    return pos
 
 
 class Unbind(Function):
@@ -362,7 +372,7 @@ class Cat(Function):
         xp = backend.xp_of(ref._arr)
         arrays = [t._arr.astype(dtype.np, copy=False) for t in tensors
                   if not (t.ndim == 1 and t._shape[0] == 0 and ref.ndim != 1)]
-        return xp.concatenate(arrays, axis=dim)
+        return backend.contiguous(xp.concatenate(arrays, axis=dim))
 
     @staticmethod
     def backward(ctx, grad):
@@ -391,7 +401,8 @@ class Stack(Function):
         for t in tensors:
             dtype = _dt.promote_types(dtype, t._dtype)
         xp = backend.xp_of(tensors[0]._arr)
-        return xp.stack([t._arr.astype(dtype.np, copy=False) for t in tensors], axis=dim)
+        return backend.contiguous(xp.stack([t._arr.astype(dtype.np, copy=False) for t in tensors],
+                                             axis=dim))
 
     @staticmethod
     def backward(ctx, grad):
@@ -403,15 +414,29 @@ class Clone(Function):
 
     @staticmethod
     def forward(ctx, a, contiguous=False):
-        arr = a._arr
-        if contiguous or not a._is_dense():
-            return backend.xp_of(arr).ascontiguousarray(arr).copy() if arr.flags.c_contiguous \
-                else backend.xp_of(arr).ascontiguousarray(arr)
-        return arr.copy(order="K")
+        if contiguous:
+            out = backend.contiguous(a._arr)
+            return out.copy() if out is a._arr else out
+        return preserved_copy(a)
 
     @staticmethod
     def backward(ctx, grad):
         return grad, None
+
+
+def preserved_copy(a):
+    """A copy of a's values laid out as torch's clone() lays it out (empty_like): a dense layout
+    is kept; another one becomes dense, keeping the order of the input's dims."""
+    if a._is_dense():
+        return a._arr.copy(order="K")
+    return backend.copy_with_strides(a._arr, dense_strides(a))
+
+
+def dense_strides(a):
+    """a's strides if it is dense, else the dense strides that keep the order of its dims."""
+    if a._is_dense():
+        return a._stride
+    return backend.pointwise_strides(a._shape, [(a._shape, a._stride)])
 
 
 class ToCopy(Function):
@@ -433,7 +458,7 @@ class ToCopy(Function):
 
 
 class Copy(Function):
-    name_ = "CopyBackwards"
+    name_ = "torch::autograd::CopyBackwards"
 
     @staticmethod
     def forward(ctx, dst, src):
@@ -453,17 +478,27 @@ class Copy(Function):
 
 
 class Fill(Function):
-    name_ = "FillBackward0"
+    """fill_(value): the new values do not depend on the old ones; a 0-d tensor `value` (the
+    optional second input) receives the sum of the gradient."""
+
+    name_ = "FillBackward2"
 
     @staticmethod
-    def forward(ctx, a, value):
-        if value == 0:
-            ctx.name_ = "ZeroBackward0"
+    def forward(ctx, a, *value):
+        ctx.has_value = bool(value)
+        if value:
+            ctx.name_ = "FillBackward3"
         return a._arr.copy()
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * 0, None
+        if not ctx.has_value:
+            return grad * 0
+        return grad * 0, grad.sum() if ctx.needs_input_grad[1] else None
+
+
+class Zero(Fill):
+    name_ = "ZeroBackward0"
 
 
 class Repeat(Function):
@@ -477,7 +512,7 @@ class Repeat(Function):
         ctx.in_shape, ctx.repeats = a._shape, tuple(repeats)
         lead = len(repeats) - a.ndim
         arr = a._arr.reshape((1,) * lead + a._shape)
-        return backend.xp_of(arr).tile(arr, repeats)
+        return backend.contiguous(backend.xp_of(arr).tile(arr, repeats))
 
     @staticmethod
     def backward(ctx, grad):
@@ -496,7 +531,9 @@ class Flip(Function):
     @staticmethod
     def forward(ctx, a, dims):
         ctx.dims = tuple(_wrap_dim(d, a.ndim) for d in dims)
-        return backend.xp_of(a._arr).flip(a._arr, ctx.dims).copy()
+        if a.ndim == 0:
+            return a._arr.copy()
+        return backend.copy_with_strides(backend.xp_of(a._arr).flip(a._arr, ctx.dims), dense_strides(a))
 
     @staticmethod
     def backward(ctx, grad):
@@ -504,46 +541,57 @@ class Flip(Function):
 
 
 class CopySlices(Function):
-    """The node an in-place write into a view leaves on the view's base: the base's gradient
-    outside the written region passes through, inside it goes to the written value."""
+    """The node an in-place write into a view leaves on the view's base, as torch's: it wraps the
+    write's own node `fn` (whose first input is the view). The base's gradient passes through
+    outside the written region; inside, fn's backward runs on it, fn's gradient for the view goes
+    back into the region, and fn's other inputs receive the rest of its gradients."""
 
-    name_ = "CopySlices"
+    name_ = "torch::autograd::CopySlices"
 
     @staticmethod
     def rebase(base, view, result):
+        fn = result.grad_fn
         node = CopySlices.__new__(CopySlices)
-        node.geom = (view._shape, view._stride, view._offset - base._offset)
-        node.base_layout = (base._shape, base._stride)
-        node.needs_input_grad = (base._requires_grad, True)
-        node.next_functions = (_edge(base) if base._requires_grad else (None, 0), _edge(result))
-        node._input_meta = ((base._shape, base._dtype), (result._shape, result._dtype))
+        node.fn, node.key = fn, _region_key(base, view)
+        node.needs_input_grad = (base._requires_grad,) + tuple(fn.needs_input_grad[i]
+                                                               for i in fn._input_slots[1:])
+        node.next_functions = ((_edge(base) if base._requires_grad else (None, 0)),) + \
+            tuple(fn.next_functions[1:])
+        node._input_meta = ((base._shape, base._dtype),) + tuple(fn._input_meta[1:])
         node._n_outputs = 1
         base.grad_fn, base._output_nr, base._requires_grad = node, 0, True
         # the view now reads its history through the base
         vnode = AsStrided.__new__(AsStrided)
         vnode.in_geom = (base._shape, base._stride, 0)
-        vnode.args = node.geom
+        vnode.args = (view._shape, view._stride, view._offset - base._offset)
         vnode.needs_input_grad = (True, False, False, False)
-        vnode.next_functions = ((node, 0), (None, 0), (None, 0), (None, 0))
-        vnode._input_meta = ((base._shape, base._dtype), None, None, None)
+        vnode._n_args, vnode._input_slots = 4, (0,)
+        vnode.next_functions = ((node, 0),)
+        vnode._input_meta = ((base._shape, base._dtype),)
         vnode._n_outputs = 1
         view.grad_fn, view._output_nr, view._requires_grad = vnode, 0, True
 
     @staticmethod
     def backward(ctx, grad):
-        shape, stride = ctx.base_layout
-        with no_grad():
-            laid = empty_strided(shape, stride, grad._dtype, grad.device)
-            laid._arr[...] = grad._arr
-            region = laid._view(*ctx.geom)
-            g_result = Tensor._make(region._arr.copy())
-            region._arr[...] = 0
-        return (laid if ctx.needs_input_grad[0] else None), g_result
+        from ..autograd.engine import _call_backward
+        from .indexing import Index, IndexPut
+        results = _call_backward(ctx.fn, [Index.apply(grad, ctx.key)])
+        grad_view = results[0] if results[0] is not None else 0.0
+        grad_base = IndexPut.apply(grad, ctx.key, grad_view) if ctx.needs_input_grad[0] else None
+        return (grad_base,) + tuple(results[1:])
+
+    def _release(self):
+        self.fn._release()
 
 
-def empty_strided(shape, stride, dtype, device):
-    """An uninitialised tensor with the given geometry on a fresh storage."""
-    span = 1 + sum((n - 1) * s for n, s in zip(shape, stride)) if all(shape) else 0
-    flat = backend.xp_for(device).empty(span, dtype.np)
-    t = Tensor._make(flat, device)
-    return t._view(shape, stride, 0)
+def _region_key(base, view):
+    """The base's multi-indices of the view's elements, as index arrays of the view's shape (a
+    base owns its memory, so each storage position it covers is one of its elements)."""
+    xp = backend.xp_of(base._arr)
+    pos = storage_positions(xp, view._shape, view._stride, view._offset - base._offset)
+    key = [xp.zeros(view._shape, dtype=xp.int64)] * base.ndim
+    for d in sorted(range(base.ndim), key=lambda d: -base._stride[d]):
+        if base._shape[d] != 1 and base._stride[d]:
+            key[d] = pos // base._stride[d]
+            pos = pos - key[d] * base._stride[d]
+    return tuple(key)

@@ -52,7 +52,7 @@ class Sum(Function):
         acc = _dt.float32.np if out_dtype is _dt.float16 else out_dtype.np
         xp = backend.xp_of(a._arr)
         out = xp.sum(a._arr, axis=_axis(dims, a.ndim), keepdims=keepdim, dtype=acc)
-        return xp.asarray(out).astype(out_dtype.np, copy=False)
+        return backend.contiguous(xp.asarray(out).astype(out_dtype.np, copy=False))
 
     @staticmethod
     def backward(ctx, grad):
@@ -83,7 +83,7 @@ class Mean(Function):
         with xp.errstate(all="ignore") if xp is not None and hasattr(xp, "errstate") else _null():
             total = xp.sum(a._arr, axis=_axis(dims, a.ndim), keepdims=keepdim, dtype=acc)
             out = xp.asarray(total / acc.type(count) if count else total * acc.type("nan"))
-        return out.astype(out_dtype.np, copy=False)
+        return backend.contiguous(out.astype(out_dtype.np, copy=False))
 
     @staticmethod
     def backward(ctx, grad):
@@ -109,7 +109,7 @@ class Prod(Function):
         ctx.in_shape, ctx.dims, ctx.keepdim = a._shape, dims, keepdim
         out_dtype = _acc_dtype(a, dtype)
         xp = backend.xp_of(a._arr)
-        out = Tensor._make(xp.asarray(xp.prod(a._arr, axis=_axis(dims, a.ndim), keepdims=keepdim,
+        out = Tensor._make(backend.contiguous(xp.prod(a._arr, axis=_axis(dims, a.ndim), keepdims=keepdim,
                                               dtype=out_dtype.np)))
         ctx.save_for_backward(a, out)
         return out
@@ -132,7 +132,7 @@ class Prod(Function):
         others = (left * right).reshape(moved.shape)
         others = xp.moveaxis(others, tuple(range(-len(axes), 0)), axes) if axes else others.reshape(())
         g = grad_to_input(grad, ctx.in_shape, ctx.dims, ctx.keepdim)
-        return g * Tensor._make(xp.ascontiguousarray(others)), None, None, None
+        return g * Tensor._make(backend.contiguous(others)), None, None, None
 
 
 ReturnTypes = {}
@@ -170,12 +170,15 @@ class MaxAll(Function):
             ctx.name_ = "MaxBackward1" if kind == "max" else "MinBackward1"
         else:
             ctx.name_ = "AmaxBackward0" if kind == "amax" else "AminBackward0"
+            if dim is None or dim == ():
+                _check_nonempty(a, kind, None)
             for d in norm_dims(dim, a.ndim):
                 _check_nonempty(a, kind, d if a.ndim else None)
         dims = norm_dims(dim, a.ndim)
         ctx.in_shape, ctx.dims, ctx.keepdim = a._shape, dims, keepdim
         xp = backend.xp_of(a._arr)
-        out = Tensor._make(xp.asarray(getattr(xp, fn)(a._arr, axis=_axis(dims, a.ndim), keepdims=keepdim)))
+        out = Tensor._make(backend.contiguous(getattr(xp, fn)(a._arr, axis=_axis(dims, a.ndim),
+                                                                keepdims=keepdim)))
         ctx.save_for_backward(a, out)
         return out
 
@@ -216,7 +219,7 @@ class MaxDim(Function):
         indices = Tensor._make(xp.asarray(idx, dtype=xp.int64))
         ctx.mark_non_differentiable(indices)
         ctx.save_for_backward(indices)
-        return Tensor._make(xp.ascontiguousarray(vals)), indices
+        return Tensor._make(backend.contiguous(vals)), indices
 
     @staticmethod
     def backward(ctx, grad, _):
@@ -250,6 +253,7 @@ class Var(Function):
         ctx.name_ = "StdBackward0" if take_sqrt else "VarBackward0"
         dims = norm_dims(dim, a.ndim)
         ctx.in_shape, ctx.dims, ctx.keepdim, ctx.correction = a._shape, dims, keepdim, correction
+        ctx.all_dims = dim is None or a.ndim == 0
         n = 1
         for d in dims:
             n *= a._shape[d] if a.ndim else 1
@@ -259,7 +263,7 @@ class Var(Function):
             out = xp.asarray(xp.var(a._arr, axis=_axis(dims, a.ndim), ddof=correction, keepdims=keepdim))
             if take_sqrt:
                 out = xp.sqrt(out)
-        out = Tensor._make(out.astype(a._dtype.np, copy=False))
+        out = Tensor._make(backend.contiguous(out.astype(a._dtype.np, copy=False)))
         ctx.take_sqrt = take_sqrt
         ctx.save_for_backward(a, out if take_sqrt else None)
         return out
@@ -267,13 +271,17 @@ class Var(Function):
     @staticmethod
     def backward(ctx, grad):
         a, out = ctx.saved_tensors
-        centered = a - a.mean(ctx.dims if a.ndim else None, keepdim=True)
+        if ctx.take_sqrt:  # torch's std_backward goes through var_backward
+            grad = (grad / (out * 2)).masked_fill(out == 0, 0.0)
         g = grad_to_input(grad, ctx.in_shape, ctx.dims, ctx.keepdim)
-        denom = ctx.n - ctx.correction
-        if ctx.take_sqrt:
-            full = grad_to_input(out, ctx.in_shape, ctx.dims, ctx.keepdim)
-            return (g * centered / (full * denom)).masked_fill(full == 0, 0.0), None, None, None, None
-        return g * centered * (2.0 / denom), None, None, None, None
+        dof = ctx.n - ctx.correction
+        if ctx.all_dims and dof <= 0:
+            # 2 / 0 times (a - mean): NaN where a equals its mean, infinity elsewhere, as torch
+            inf, nan = a.new_full((), float("inf")), a.new_full((), float("nan"))
+            return g * inf.where(a != a.mean(), nan), None, None, None, None
+        centered = a - a.mean(ctx.dims if a.ndim else None, keepdim=True)
+        scale = 2.0 / dof if dof else float("inf")  # C's 2.0 / 0, as torch computes it
+        return g * scale * centered, None, None, None, None
 
 
 class Norm(Function):
@@ -288,6 +296,9 @@ class Norm(Function):
             ctx.name_ = "NormBackward1"
         dims = norm_dims(dim, a.ndim)
         ctx.in_shape, ctx.dims, ctx.keepdim, ctx.p = a._shape, dims, keepdim, p
+        if p in (float("inf"), float("-inf")) and any(a._shape[d] == 0 for d in dims if a.ndim):
+            raise RuntimeError(f"linalg.vector_norm cannot compute the {p} norm on an empty tensor "
+                               "because the operation does not have an identity")
         xp = backend.xp_of(a._arr)
         x = xp.abs(a._arr)
         axis = _axis(dims, a.ndim)
@@ -303,7 +314,7 @@ class Norm(Function):
             out = xp.sqrt(xp.sum(x * x, axis=axis, keepdims=keepdim))
         else:
             out = xp.sum(x ** p, axis=axis, keepdims=keepdim) ** (1.0 / p)
-        out = Tensor._make(xp.asarray(out).astype(a._dtype.np, copy=False))
+        out = Tensor._make(backend.contiguous(xp.asarray(out).astype(a._dtype.np, copy=False)))
         ctx.save_for_backward(a, out)
         return out
 
@@ -343,7 +354,7 @@ class LogSumExp(Function):
             out = xp.log(xp.sum(xp.exp(x - m), axis=axis, keepdims=True)) + m
         if not keepdim:
             out = out.reshape([n for i, n in enumerate(x.shape) if i not in dims])
-        out = Tensor._make(xp.asarray(out, dtype=x.dtype))
+        out = Tensor._make(backend.contiguous(out.astype(x.dtype, copy=False)))
         ctx.save_for_backward(a, out)
         return out
 
@@ -378,7 +389,7 @@ class Softmax(Function):
         else:
             e = xp.exp(x - xp.max(x, axis=dim, keepdims=True)) if x.size else x.copy()
             out = e / xp.sum(e, axis=dim, keepdims=True)
-        out = Tensor._make(out)
+        out = Tensor._make(backend.contiguous(out))
         ctx.save_for_backward(out)
         return out
 
@@ -405,7 +416,7 @@ class LogSoftmax(Function):
         else:
             shifted = x - xp.max(x, axis=dim, keepdims=True)
             out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
-        out = Tensor._make(out)
+        out = Tensor._make(backend.contiguous(out))
         ctx.save_for_backward(out)
         return out
 
@@ -426,7 +437,7 @@ class Cumsum(Function):
         xp = backend.xp_of(a._arr)
         if a.ndim == 0:
             return a._arr.astype(out_dtype.np)
-        return xp.cumsum(a._arr, axis=dim, dtype=out_dtype.np)
+        return backend.contiguous(xp.cumsum(a._arr, axis=dim, dtype=out_dtype.np))
 
     @staticmethod
     def backward(ctx, grad):
