@@ -54,7 +54,7 @@ def module_name(m):
 
 def to_numpy(t):
     if isinstance(t, torch.Tensor):
-        return t.detach().cpu().numpy()
+        return t.detach().cpu().numpy(force=True)  # force: a ZeroTensor from double backward
     return np.asarray(t.detach().cpu().numpy())
 
 

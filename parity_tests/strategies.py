@@ -19,10 +19,15 @@ ALL_DTYPES = ("bool",) + INT_DTYPES + ("float16",) + FLOAT_DTYPES
 
 
 # shapes ------------------------------------------------------------------------------------
+def _side(ndim, max_side):
+    """3- and 4-D shapes keep to sides of 3 (81 elements at most): the tests stay fast."""
+    return min(max_side, 3) if ndim >= 3 else max_side
+
+
 def shapes(min_dims=0, max_dims=MAX_DIMS, min_side=1, max_side=MAX_SIDE, allow_empty=True):
     """Shapes from 0-d to `max_dims`-D; with `allow_empty`, one draw in eight has a size-0 dim."""
-    dense = hnp.array_shapes(min_dims=min_dims, max_dims=max_dims, min_side=min_side,
-                             max_side=max_side)
+    dense = st.integers(min_dims, max_dims).flatmap(lambda nd: hnp.array_shapes(
+        min_dims=nd, max_dims=nd, min_side=min_side, max_side=_side(nd, max_side)))
     if not allow_empty or max_dims == 0:
         return dense
     empty = hnp.array_shapes(min_dims=max(min_dims, 1), max_dims=max_dims, min_side=0,
@@ -35,7 +40,8 @@ def broadcastable_shapes(n, min_dims=0, max_dims=MAX_DIMS, allow_empty=True):
     def draw(min_side):
         return hnp.mutually_broadcastable_shapes(num_shapes=n, min_dims=min_dims,
                                                  max_dims=max_dims, min_side=min_side,
-                                                 max_side=MAX_SIDE).map(lambda b: b.input_shapes)
+                                                 max_side=_side(max_dims, MAX_SIDE)).map(
+            lambda b: b.input_shapes)
     if not allow_empty:
         return draw(1)
     return st.integers(0, 7).flatmap(lambda k: draw(0 if k == 0 else 1))
@@ -50,9 +56,10 @@ def numel(shape):
 class Domain:
     """Where an op's input lives: the values are drawn from `elements`.
 
-    `kind` is "float" (differentiable input), "bool" or "int" (never requires grad).
-    `distinct` draws pairwise-different values: ops whose derivative jumps at ties (max, sort)
-    are only differentiable, and gradcheck-able, away from ties.
+    `kind` is "float" (a differentiable input), "const" (floats that never require grad),
+    "bool" or "int".
+    `distinct` draws values at least 1e-3 apart: ops whose derivative jumps at ties (max, sort)
+    are only differentiable, and gradcheck-able (eps = 1e-6), away from ties.
     """
 
     name: str
@@ -91,7 +98,16 @@ LOG1P = Domain("log1p", _floats(-0.75, 3))              # log1p: x > -1
 NONZERO = Domain("nonzero", _away_from_zero(0.25, 3))   # divisors, abs/relu/sign kinks
 NONINTEGER = Domain("noninteger", _non_integer(-3, 3))  # floor/ceil/round/trunc/remainder
 GRID = Domain("grid", st.integers(-2, 2).map(float))    # ties on purpose (max/clamp/maximum)
+# off the grid: at least 0.15 from every multiple of 0.5 (the clamp bounds the tests draw), so
+# ops with kinks there are differentiable at every drawn point (gradcheck of clamp, max...)
+OFFGRID = Domain("offgrid", st.tuples(st.integers(-6, 5), _floats(-0.1, 0.1)).map(
+    lambda p: p[0] * 0.5 + 0.25 + p[1]))
 BOOL = Domain("bool", st.booleans(), kind="bool")
+PROB = Domain("prob", _floats(0.05, 0.95))               # probabilities (BCE inputs)
+# distinct values on a 0.01 grid: normalisations (layer/batch norm) of nearly equal values divide
+# rounding noise by a near-zero deviation, which no tolerance of the result's size covers
+SPREAD = Domain("spread", st.integers(-300, 300).map(lambda k: k / 100), distinct=True)
+PROB_TARGET = Domain("prob_target", _floats(0.0, 1.0), kind="const")  # BCE has no target grad
 
 
 @st.composite
@@ -99,8 +115,11 @@ def arrays(draw, shape, domain):
     """A float64 (or bool) NumPy array of `shape` with independent elements from `domain`."""
     if domain.kind == "bool":
         return draw(hnp.arrays(np.bool_, shape, elements=domain.elements, fill=st.nothing()))
-    return draw(hnp.arrays(np.float64, shape, elements=domain.elements, fill=st.nothing(),
-                           unique=domain.distinct))
+    values = hnp.arrays(np.float64, shape, elements=domain.elements, fill=st.nothing(),
+                        unique=domain.distinct)
+    if domain.distinct:
+        values = values.filter(lambda a: a.size < 2 or np.diff(np.sort(a, axis=None)).min() > 1e-3)
+    return draw(values)
 
 
 def scalars(domain):

@@ -21,6 +21,7 @@ from .autograd.grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad
                                  inference_mode)
 from ._printing import set_printoptions, get_printoptions
 from . import autograd
+from .autograd.anomaly import is_anomaly_enabled, is_anomaly_check_nan_enabled, set_anomaly_enabled
 from . import _functional
 from ._functional import *  # noqa: F401,F403  (torch.exp, torch.sum, torch.where, ...)
 

@@ -349,6 +349,8 @@ def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
 
 @_method
 def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+    if p == "fro" and isinstance(dim, (tuple, list)) and len(dim) > 2:
+        raise RuntimeError(f"linalg.matrix_norm: dim must be a 2-tuple. Got {' '.join(map(str, dim))}")
     if p == "fro" or p is None:
         p = 2
     out = R.Norm.apply(self, float(p), dim, keepdim)
@@ -681,9 +683,9 @@ def _setitem(self, key, value):
     arr_key = I.to_array_key(self, tuple(_k(k) for k in key))
     value = _other(value)
     if self._needs_graph(value):
-        self._inplace(I.IndexPut.apply(self, arr_key, value, False))
+        self._inplace(I.IndexPut.apply(self, arr_key, value, False), overlap_ok=True)
     else:
-        self._check_inplace()
+        self._check_inplace(writes=False)
         self._arr[arr_key] = value._arr if isinstance(value, Tensor) else value
         self._storage.version += 1
 
@@ -781,8 +783,10 @@ Tensor.__imul__, Tensor.__itruediv__ = Tensor.mul_, Tensor.div_
 def _inplace_of(name):
     out_of_place = getattr(Tensor, name)
 
+    overlap_ok = name in ("masked_fill", "index_put")  # torch only warns on expanded tensors
+
     def fn(self, *args, **kwargs):
-        return self._inplace(out_of_place(self, *args, **kwargs))
+        return self._inplace(out_of_place(self, *args, **kwargs), overlap_ok)
     fn.__name__ = name + "_"
     return fn
 
@@ -798,7 +802,7 @@ for _name in ("pow", "clamp", "exp", "log", "sqrt", "neg", "abs", "relu", "sigmo
 @_method
 def t_(self):
     """Transpose in place: a change of this tensor's geometry (its data does not move)."""
-    self._check_inplace()
+    self._check_inplace(writes=False)
     out = self.t()
     self._shape, self._stride, self._arr = out._shape, out._stride, out._arr
     self._storage.version += 1
@@ -827,8 +831,7 @@ class _no_grad_write:
         self.t = t
 
     def __enter__(self):
-        if is_grad_enabled():
-            self.t._check_inplace()
+        self.t._check_inplace()
 
     def __exit__(self, *exc):
         self.t._storage.version += 1

@@ -36,9 +36,7 @@ class device:
     def __str__(self):
         return self.type if self.index is None else f"{self.type}:{self.index}"
 
-    def __eq__(self, other):
-        if isinstance(other, str):
-            other = device(other)
+    def __eq__(self, other):  # as torch's: a device never equals a string
         return isinstance(other, device) and (self.type, self.index) == (other.type, other.index)
 
     def __hash__(self):
@@ -199,6 +197,15 @@ def with_strides(array, strides):
     if all(n == 1 or a == b for n, a, b in zip(array.shape, own, strides)):
         return array
     return copy_with_strides(array, strides)
+
+
+def clone_preserving(array):
+    """A copy laid out as torch's clone() (empty_like) lays it out: a dense layout is kept,
+    another one becomes dense keeping the order of the dims."""
+    strides = tuple(s // array.itemsize for s in array.strides)
+    if _is_dense(array.shape, strides):
+        return array.copy(order="K")
+    return copy_with_strides(array, pointwise_strides(array.shape, [(array.shape, strides)]))
 
 
 def copy_with_strides(array, strides):

@@ -17,6 +17,8 @@ def _infer_dtype(arr, data):
         return _dt.int64
     if kind == "f":
         return _dt.get_default_dtype()
+    if data is None:
+        raise RuntimeError("Could not infer dtype of NoneType")
     if kind == "O" or kind in "USV":
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     if kind == "c":
@@ -71,6 +73,12 @@ def _check_ragged(data, dim=0):
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of `data` (lists, numbers, NumPy arrays, tensors)."""
+    if isinstance(data, Tensor):
+        import warnings
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.detach().clone() or sourceTensor.detach().clone()."
+                      "requires_grad_(True), rather than torch.tensor(sourceTensor).",
+                      UserWarning, stacklevel=2)
     arr, inferred = _host_array(data)
     dtype = _dt.as_dtype(dtype) or inferred
     device = backend.as_device(device) if device is not None else (
@@ -147,17 +155,27 @@ def full(size, fill_value, *, dtype=None, device=None, requires_grad=False):
 
 def _like(fn):
     def like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, **kw):
-        return fn(input._shape, dtype=dtype or input._dtype, device=device or input.device,
-                  requires_grad=requires_grad, **kw)
+        out = fn(input._shape, dtype=dtype or input._dtype, device=device or input.device, **kw)
+        out = _laid_out_like(out, input)
+        return out.requires_grad_() if requires_grad else out
     return like
+
+
+def _laid_out_like(out, like):
+    """`out` in like's memory layout (torch's *_like preserve it, as empty_like)."""
+    if like.is_contiguous():
+        return out
+    from .ops.movement import dense_strides
+    return Tensor._make(backend.copy_with_strides(out._arr, dense_strides(like)), out.device)
 
 
 zeros_like, ones_like, empty_like = _like(zeros), _like(ones), _like(empty)
 
 
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None):
-    return full(input._shape, fill_value, dtype=dtype or input._dtype, device=device or input.device,
-                requires_grad=requires_grad)
+    out = _laid_out_like(full(input._shape, fill_value, dtype=dtype or input._dtype,
+                              device=device or input.device), input)
+    return out.requires_grad_() if requires_grad else out
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):

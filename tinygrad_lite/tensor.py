@@ -153,20 +153,21 @@ class Tensor:
     @staticmethod
     def _make(arr, device=None):
         """Wrap an array that nothing else owns as a new tensor on its own storage."""
-        t = Tensor.__new__(Tensor)
+        t = _new_object(Tensor)
         if type(arr) is not np.ndarray:
             arr = _normalize_array(arr)
-        if arr.flags.c_contiguous:
-            flat, stride = arr.reshape(-1), contiguous_strides(arr.shape)
-        else:
-            flat, stride = flat_buffer(arr)
         if device is None:
             device = backend.CPU if type(arr) is np.ndarray else backend.device("cuda", arr.device.id)
-        t._storage = Storage(flat, device)
+        if arr.flags.c_contiguous:
+            shape = arr.shape
+            t._storage = Storage(arr.reshape(-1), device)
+            t._stride = contiguous_strides(shape)
+        else:
+            flat, t._stride = flat_buffer(arr)
+            t._storage = Storage(flat, device)
         t._shape = arr.shape
-        t._stride = stride
         t._offset = 0
-        t._dtype = _dt.from_numpy(arr.dtype)
+        t._dtype = _NP_TO_DTYPE.get(arr.dtype) or _dt.from_numpy(arr.dtype)
         t._arr = arr
         return t
 
@@ -313,7 +314,7 @@ class Tensor:
             return f"torch.{_TYPE_NAMES[self._dtype.name]}Tensor"
         if isinstance(dtype, str):
             name = dtype.rsplit(".", 1)[-1].replace("Tensor", "")
-            dtype = {v: k for k, v in _TYPE_NAMES.items()}[name]
+            dtype = _dt.as_dtype({v: k for k, v in _TYPE_NAMES.items()}[name])
         return self.to(dtype)
 
     # autograd state ----------------------------------------------------------------------
@@ -576,7 +577,13 @@ class Tensor:
         return self.to(other._dtype)
 
     # in-place machinery ------------------------------------------------------------------
-    def _check_inplace(self):
+    def _check_inplace(self, writes=True):
+        """Refuse an in-place op torch refuses: on a leaf that requires grad (or a view of one),
+        and a write into memory that several of its elements share (an expanded tensor)."""
+        if writes and any(s == 0 and n > 1 for s, n in zip(self._stride, self._shape)):
+            raise RuntimeError("unsupported operation: more than one element of the written-to "
+                               "tensor refers to a single memory location. Please clone() the "
+                               "tensor before performing the operation.")
         if is_grad_enabled():
             if self._requires_grad and self.grad_fn is None:
                 raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
@@ -585,10 +592,10 @@ class Tensor:
                 raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
                                    "an in-place operation.")
 
-    def _inplace(self, result):
+    def _inplace(self, result, overlap_ok=False):
         """Write `result` (computed out of place) into this tensor's memory and take over its
-        autograd history."""
-        self._check_inplace()
+        autograd history (overlap_ok: torch only warns about writing into an expanded tensor)."""
+        self._check_inplace(writes=not overlap_ok)
         if result._shape != self._shape:
             if _broadcast_shape(self._shape, result._shape) != self._shape:
                 raise RuntimeError(f"output with shape {list(self._shape)} doesn't match the "
@@ -669,7 +676,7 @@ class Tensor:
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
                                    f"with {value.ndim} dimensions.")
         recording = self._needs_graph(value)
-        self._check_inplace()
+        self._check_inplace(writes=isinstance(value, Tensor))  # a number may fill shared memory
         self._arr.fill(value.item() if isinstance(value, Tensor) else value)
         self._storage.version += 1
         if recording:
@@ -685,6 +692,10 @@ def _can_cast(src, dst):
     if src is not _dt.bool_ and dst is _dt.bool_:
         return False
     return True
+
+
+_new_object = object.__new__
+_NP_TO_DTYPE = _dt._FROM_NP
 
 
 def _normalize_array(arr):

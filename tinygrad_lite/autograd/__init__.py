@@ -4,7 +4,8 @@ from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                         inference_mode)
 from .engine import run_backward
 from .gradcheck import gradcheck, gradgradcheck  # noqa: F401
-from .anomaly import detect_anomaly, set_detect_anomaly, is_anomaly_enabled  # noqa: F401
+from .anomaly import (detect_anomaly, set_detect_anomaly, is_anomaly_enabled,  # noqa: F401
+                      is_anomaly_check_nan_enabled, set_anomaly_enabled)
 
 
 def _tensors(x):

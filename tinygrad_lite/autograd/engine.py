@@ -1,6 +1,6 @@
 """The backward engine: orders the graph once, runs each node once, accumulates gradients."""
 from .function import AccumulateGrad, _edge
-from .anomaly import is_anomaly_enabled, check_backward_nan
+from .anomaly import is_anomaly_enabled, call_backward_checked
 from .grad_mode import no_grad, enable_grad
 
 
@@ -120,9 +120,10 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 continue
             if targets is not None and not accumulate and not node.next_functions:
                 continue
-            results = _call_backward(node, grads)
             if is_anomaly_enabled():
-                check_backward_nan(node, results)
+                results = call_backward_checked(node, grads, _call_backward)
+            else:
+                results = _call_backward(node, grads)
             if not retain_graph:
                 node._release()
             for (child, nr), g, meta in zip(node.next_functions, results, node._input_meta):

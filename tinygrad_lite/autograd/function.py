@@ -1,7 +1,8 @@
 """Function: the one unit of differentiation. Every op is a Function; its instance is the graph
 node (torch's grad_fn) and the context of its backward."""
-from .anomaly import is_anomaly_enabled, warn_nan_outputs, record_forward_trace
-from .grad_mode import is_grad_enabled, no_grad
+from .anomaly import is_anomaly_enabled, warn_nonfinite_outputs, record_forward_trace
+from . import anomaly as _anomaly
+from .grad_mode import _set_enabled, _state as _grad_state
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
           "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -157,49 +158,59 @@ class Function(Node):
 
     @classmethod
     def apply(cls, *args, **kwargs):
-        ctx = cls.__new__(cls)
+        ctx = _new_object(cls)
         requires_grad = False
-        if is_grad_enabled():
+        if getattr(_grad_state, "enabled", True):
             needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
             requires_grad = True in needs
             ctx.needs_input_grad = needs
         else:
             ctx.needs_input_grad = (False,) * len(args)
         if requires_grad:
-            with no_grad():
+            _set_enabled(False)
+            try:
                 out = cls.forward(ctx, *args, **kwargs)
+            finally:
+                _set_enabled(True)
         else:
             out = cls.forward(ctx, *args, **kwargs)
-        single = not isinstance(out, tuple)
-        outs = (out,) if single else out
-        outs = tuple(o if isinstance(o, Tensor) or o is None else Tensor._make(o) for o in outs)
+        single = type(out) is not tuple
+        if single:
+            outs = (out if isinstance(out, Tensor) or out is None else Tensor._make(out),)
+        else:
+            outs = tuple([o if isinstance(o, Tensor) or o is None else Tensor._make(o) for o in out])
         if requires_grad:
-            slots = tuple(i for i, a in enumerate(args) if i in cls.wrapped_inputs or (
-                isinstance(a, Tensor) and (cls.graph_inputs is None or i in cls.graph_inputs)))
-            ctx._n_args, ctx._input_slots = len(args), slots
-            ctx.next_functions = tuple(_edge(args[i]) if needs[i] else (None, 0) for i in slots)
-            ctx._input_meta = tuple((args[i]._shape, args[i]._dtype) if needs[i] else None
-                                    for i in slots)
-            ctx._n_outputs = len(outs)
-            if len(outs) > 1:
-                ctx._output_meta = tuple(None if o is None else (o._shape, o._dtype, o.device)
-                                         for o in outs)
-            nondiff = ctx._non_differentiable
-            for i, o in enumerate(outs):
-                if o is None or not o._dtype.is_floating_point or any(o is t for t in nondiff):
-                    continue
-                if any(o is a for a in args):  # an input returned as is: give the graph an alias
-                    o = o._alias()
-                    outs = outs[:i] + (o,) + outs[i + 1:]
-                o._requires_grad = True
-                o.grad_fn = ctx
-                o._output_nr = i
-            if ctx._saved:
-                ctx._saved = tuple(_as_saved_output(t, outs) for t in ctx._saved)
-            if is_anomaly_enabled():
-                record_forward_trace(ctx)
-                warn_nan_outputs(ctx, args, outs)
+            outs = _record(ctx, cls, args, needs, outs)
+        if _anomaly._enabled:
+            warn_nonfinite_outputs(ctx, args, outs)
         return outs[0] if single else outs
+
+
+def _record(ctx, cls, args, needs, outs):
+    """Make `ctx` the grad_fn of the differentiable outputs and link it to its inputs' nodes."""
+    slots = tuple([i for i, a in enumerate(args) if i in cls.wrapped_inputs or (
+        isinstance(a, Tensor) and (cls.graph_inputs is None or i in cls.graph_inputs))])
+    ctx._n_args, ctx._input_slots = len(args), slots
+    ctx.next_functions = tuple([_edge(args[i]) if needs[i] else (None, 0) for i in slots])
+    ctx._input_meta = tuple([(args[i]._shape, args[i]._dtype) if needs[i] else None for i in slots])
+    ctx._n_outputs = len(outs)
+    if len(outs) > 1:
+        ctx._output_meta = tuple(None if o is None else (o._shape, o._dtype, o.device) for o in outs)
+    nondiff = ctx._non_differentiable
+    for i, o in enumerate(outs):
+        if o is None or not o._dtype.is_floating_point or any(o is t for t in nondiff):
+            continue
+        if any(o is a for a in args):  # an input returned as is: give the graph an alias
+            o = o._alias()
+            outs = outs[:i] + (o,) + outs[i + 1:]
+        o._requires_grad = True
+        o.grad_fn = ctx
+        o._output_nr = i
+    if ctx._saved:
+        ctx._saved = tuple([_as_saved_output(t, outs) for t in ctx._saved])
+    if is_anomaly_enabled():
+        record_forward_trace(ctx)
+    return outs
 
 
 def _edge(tensor):
@@ -242,4 +253,5 @@ def _modified_message(node, t, version):
             "torch.autograd.set_detect_anomaly(True).")
 
 
+_new_object = object.__new__
 Tensor = None  # set by tensor.py once the class exists (ops run only after that)

@@ -13,21 +13,26 @@ def _as_tuple(x):
 def _numerical_jacobian(fn, inputs, i, eps):
     """d(flattened outputs)/d(inputs[i]) by central differences."""
     from ..tensor import Tensor
-    from .grad_mode import no_grad
     x = inputs[i]
+
+    def outputs():  # copied: an output may be a view of the input being perturbed
+        outs = [o for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
+        return np.concatenate([o.detach().double().numpy().reshape(-1) for o in outs]) \
+            if outs else np.zeros(0)
+
+    flat = x.detach().reshape(-1)  # writes through it perturb x without recording a graph
     cols = []
-    with no_grad():
-        flat = x.detach().reshape(-1)
-        for j in range(x.numel()):
-            orig = flat[j].item()
-            flat[j] = orig + eps
-            plus = [o.detach().reshape(-1).double() for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
-            flat[j] = orig - eps
-            minus = [o.detach().reshape(-1).double() for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
-            flat[j] = orig
-            cols.append(np.concatenate([((p - m) / (2 * eps)).numpy() for p, m in zip(plus, minus)])
-                        if plus else np.zeros(0))
-    return np.stack(cols, axis=1) if cols else np.zeros((0, 0))
+    for j in range(x.numel()):
+        orig = flat[j].item()
+        flat[j] = orig + eps
+        plus = outputs()
+        flat[j] = orig - eps
+        minus = outputs()
+        flat[j] = orig
+        cols.append((plus - minus) / (2 * eps))
+    if not cols:
+        return np.zeros((outputs().size, 0))
+    return np.stack(cols, axis=1)
 
 
 def _analytical_jacobian(fn, inputs, i, create_graph=False):

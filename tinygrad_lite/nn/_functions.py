@@ -4,7 +4,7 @@ import contextlib
 
 from .. import backend
 from ..autograd.function import Function
-from ..ops.elementwise import operands
+from ..ops.elementwise import laid_out, operands
 from ..ops.indexing import IndexAddInto
 from ..tensor import Tensor
 
@@ -213,9 +213,10 @@ class BinaryCrossEntropyWithLogits(Function):
             loss = (1 - y) * x - log_sig
         if weight is not None:
             loss = loss * weight._arr
-        # torch accumulates into (1 - target) in place, so the loss takes the target's dtype
+        # torch accumulates into (1 - target) in place, so the loss takes the target's dtype and
+        # memory layout
         dtype = target._dtype.np if target._dtype.is_floating_point else x.dtype
-        return reduce_array(loss.astype(dtype, copy=False), reduction)
+        return reduce_array(laid_out(loss.astype(dtype, copy=False), target), reduction)
 
     @staticmethod
     def backward(ctx, grad):
@@ -302,7 +303,7 @@ class Embedding(Function):
     def backward(ctx, grad):
         xp = backend.xp_of(ctx.indices)
         flat = ctx.indices
-        rows = grad.reshape(-1, ctx.weight_shape[1])
+        rows = grad.reshape(ctx.indices.size, ctx.weight_shape[1])  # -1 fails on empty grads
         if ctx.padding_idx >= 0:  # the padding row gets no gradient
             rows = rows.masked_fill(Tensor._make(xp.expand_dims(flat == ctx.padding_idx, 1)), 0.0)
         if ctx.scale_grad_by_freq:
@@ -347,7 +348,7 @@ class LayerNorm(Function):
             out = out + bias._arr
         ctx.save_for_backward(input, weight)
         ctx.axes, ctx.eps = axes, eps
-        return out.astype(x.dtype, copy=False)
+        return backend.contiguous(out.astype(x.dtype, copy=False))
 
     @staticmethod
     def backward(ctx, grad):
@@ -400,7 +401,7 @@ class BatchNorm(Function):
         if not training:
             ctx.mean = Tensor._make(mean.astype(x.dtype))  # a copy: the running buffer may change later
             ctx.invstd = Tensor._make(invstd.astype(x.dtype))
-        return (x * alpha + shift).astype(x.dtype, copy=False)
+        return backend.contiguous((x * alpha + shift).astype(x.dtype, copy=False))
 
     @staticmethod
     def backward(ctx, grad):
@@ -450,7 +451,9 @@ class ConstantPadNd(Function):
             crop[dim] = slice(start, stop)
             widths[dim] = (max(left, 0), max(right, 0))
         ctx.pad = pad
-        return xp.pad(x[tuple(crop)], widths, constant_values=value)
+        if not any(w for pair in widths for w in pair):  # only cropping: torch clones the view
+            return backend.clone_preserving(x[tuple(crop)])
+        return backend.contiguous(xp.pad(x[tuple(crop)], widths, constant_values=value))
 
     @staticmethod
     def backward(ctx, grad):

@@ -142,8 +142,10 @@ def linear(input, weight, bias=None):
     if bias is not None:
         if input.ndim == 2:
             return _F.Addmm.apply(bias, input, weight_t)
-        if input.is_contiguous() and bias.ndim == 1:  # fold the leading dims into one matrix
-            out = _F.Addmm.apply(bias, input.reshape(-1, input.shape[-1]), weight_t)
+        if input.is_contiguous() and bias.ndim == 1 and bias.is_contiguous():
+            # fold the leading dims into one matrix (its size given: -1 fails on empty inputs)
+            out = _F.Addmm.apply(bias, input.reshape(input.shape[:-1].numel(), input.shape[-1]),
+                                 weight_t)
             return out.view(input.shape[:-1] + (out.shape[-1],))
     out = input.matmul(weight_t)
     return out if bias is None else out + bias

@@ -77,7 +77,7 @@ class Gelu(Function):
             t = inner.tanh()
             d_inner = k * (1 + 3 * 0.044715 * a * a)
             return grad * (0.5 * (1 + t) + 0.5 * a * (1 - t * t) * d_inner), None
-        cdf = 0.5 * (1 + Tensor._make(erf_array((a * (1 / math.sqrt(2))).detach()._arr)))
+        cdf = 0.5 * (1 + (a * (1 / math.sqrt(2))).erf())
         pdf = (-0.5 * a * a).exp() * (1 / math.sqrt(2 * math.pi))
         return grad * (cdf + a * pdf), None
 
@@ -96,7 +96,10 @@ class Elu(Function):
     @staticmethod
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
-        return grad * a.new_ones(()).where(a > 0, ctx.alpha * a.exp()), None
+        # at the kink x = 0 the slope is alpha, with no curvature (torch's double backward
+        # takes the curvature from x < 0 only)
+        negative = (ctx.alpha * a.exp()).where(a < 0, a.new_full((), ctx.alpha))
+        return grad * a.new_ones(()).where(a > 0, negative), None
 
 
 class Softplus(Function):

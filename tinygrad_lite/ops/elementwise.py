@@ -25,12 +25,28 @@ def _cast(x, dtype):
     if isinstance(x, Tensor):
         arr = x._arr
         return arr if arr.dtype == dtype.np else arr.astype(dtype.np)
-    return dtype.np.type(x) if dtype.is_floating_point else x
+    if dtype.is_floating_point:
+        return dtype.np.type(x)
+    if isinstance(x, int) and not isinstance(x, bool) and dtype is not bool_:
+        bits = 8 * dtype.itemsize  # wrap around into the dtype's range, as torch's integer math
+        x %= 1 << bits
+        if dtype.is_signed and x >= 1 << (bits - 1):
+            x -= 1 << bits
+        return dtype.np.type(x)
+    return x
 
 
 def laid_out(result, *inputs):
     """An elementwise result (an array) in the memory layout torch gives it, from the layouts of
     `inputs` (tensors, Python numbers, None for an absent operand)."""
+    if len(inputs) == 2:  # fast path: the usual binary op on contiguous same-shape tensors
+        a, b = inputs
+        if isinstance(a, Tensor) and a._shape == result.shape:
+            if isinstance(b, Tensor):
+                if b._shape == a._shape and a._arr.flags.c_contiguous and b._arr.flags.c_contiguous:
+                    return result
+            elif type(b) in (float, int, bool) and a._stride == contiguous_strides(a._shape):
+                return result
     tensors = [t for t in inputs if isinstance(t, Tensor)]
     # contiguous operands give a contiguous result (as NumPy's); torch then ignores the strides
     # of size-1 dims only when no operand is broadcast
@@ -69,10 +85,15 @@ class Sub(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        x, y, dtype = operands(a, b)
-        if dtype is bool_:
+        bools = [v._dtype is bool_ if isinstance(v, Tensor) else isinstance(v, bool) for v in (a, b)]
+        if all(bools):
             raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
                                "Use the `^` or `logical_xor()` operator instead.")
+        if any(bools):
+            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                               "operator instead.")
+        x, y, _ = operands(a, b)
         return laid_out(x - y, a, b)
 
     @staticmethod
@@ -161,7 +182,7 @@ class Pow(Function):
             if isinstance(b_val, Tensor):
                 ga = (grad * (b_val * a_val ** (b_val - 1))).masked_fill(b_val == 0, 0.0)
             elif b_val == 0:
-                ga = grad * 0.0
+                ga = grad.new_zeros(grad.shape)
             else:
                 ga = grad * b_val * a_val ** (b_val - 1)
         if ctx.needs_input_grad[1]:
@@ -437,7 +458,7 @@ class ZeroGrad(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad * 0
+        return grad.new_zeros(grad.shape)
 
 
 def _zero_grad_op(name, fn):

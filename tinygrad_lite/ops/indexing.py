@@ -105,9 +105,8 @@ class IndexPut(Function):
 
     @staticmethod
     def forward(ctx, a, key, values, accumulate=False):
-        from .movement import preserved_copy
         ctx.key, ctx.accumulate = key, accumulate
-        out = preserved_copy(a)
+        out = backend.clone_preserving(a._arr)
         v = values._arr.astype(a._dtype.np, copy=False) if isinstance(values, Tensor) else values
         if accumulate:
             backend.xp_of(out).add.at(out, key, v)

@@ -104,7 +104,9 @@ class Bmm(Function):
 
 
 def matmul(a, b):
-    """torch.matmul's dispatch on the inputs' dimensions."""
+    """torch.matmul's dispatch on the inputs' dimensions (dot, mv, mm, a folded mm/mv, or bmm over
+    broadcast batches), so the result's graph and layout are torch's."""
+    from .movement import UnsafeView
     da, db = a.ndim, b.ndim
     if da == 0 or db == 0:
         raise RuntimeError(f"both arguments to matmul need to be at least 1D, but they are {da}D "
@@ -117,30 +119,50 @@ def matmul(a, b):
         return Mm.apply(a.unsqueeze(0), b)._squeeze_named(0, "SqueezeBackward4")
     if da == 2 and db == 2:
         return Mm.apply(a, b)
-    if da >= 3 and db <= 2:  # fold the batch into the rows
-        from .movement import UnsafeView
-        if db == 1:
-            out = Mv.apply(a.reshape(_prod(a._shape[:-1]), a._shape[-1]), b)
-            return UnsafeView.apply(out, a._shape[:-1])
-        if a._shape[-1] != b._shape[0]:
-            raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_prod(a._shape[:-1])}x"
-                               f"{a._shape[-1]} and {b._shape[0]}x{b._shape[1]})")
-        out = Mm.apply(a.reshape(_prod(a._shape[:-1]), a._shape[-1]), b)
-        return UnsafeView.apply(out, a._shape[:-1] + (b._shape[1],))
-    # general batched case: broadcast the batch dims, then bmm
-    from .movement import UnsafeView
-    a2 = a.unsqueeze(0) if da == 1 else a
-    b2 = b.unsqueeze(-1) if db == 1 else b
-    if a2._shape[-1] != b2._shape[-2]:
-        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{_prod(a2._shape[:-2])}, {a2._shape[-1]}] but got: "
-                           f"[{_prod(b2._shape[:-2])}, {b2._shape[-2]}].")
-    batch = _broadcast_shape(a2._shape[:-2], b2._shape[:-2])
-    n, k, m = a2._shape[-2], a2._shape[-1], b2._shape[-1]
-    a3 = a2.expand(batch + (n, k)).reshape(_prod(batch), n, k)
-    b3 = b2.expand(batch + (k, m)).reshape(_prod(batch), k, m)
-    out_shape = batch + ((n,) if da > 1 else ()) + ((m,) if db > 1 else ())
+    if _should_fold(a, b):  # the batched operand folded into the rows of one matrix
+        transpose = db > da
+        t1 = b.mT if transpose else a
+        t2 = (a.t() if da == 2 else a) if transpose else b
+        out_shape = t1._shape[:-1]
+        folded = t1.reshape(_prod(out_shape), t1._shape[-1])
+        if t2.ndim == 1:
+            return UnsafeView.apply(Mv.apply(folded, t2), out_shape)
+        out = UnsafeView.apply(Mm.apply(folded, t2), out_shape + (t2._shape[1],))
+        return out.mT.contiguous() if transpose else out
+    n, m1 = (a._shape[-2] if da > 1 else 1), a._shape[-1]
+    m2, p = (b._shape[-2], b._shape[-1]) if db > 1 else (b._shape[0], 1)
+    batch_a, batch_b = a._shape[:max(da - 2, 0)], b._shape[:max(db - 2, 0)]
+    if da == 3 and db == 3 and batch_a[0] != batch_b[0]:  # a batch of one that needs a gradient
+        if batch_a[0] == 1 and a._requires_grad:
+            return matmul(a.squeeze(0), b)
+        if batch_b[0] == 1 and b._requires_grad:
+            return matmul(a, b.squeeze(0))
+    batch = _broadcast_shape(batch_a, batch_b)
+    count = _prod(batch)
+    a3 = a.expand(batch + (n, m1)).reshape(count, n, m1)
+    out_shape = batch + ((n,) if da > 1 else ()) + ((p,) if db > 1 else ())
+    if db == 1:
+        b3 = b.expand(batch + (m2,)).reshape(count, m2).unsqueeze(2)
+        return UnsafeView.apply(Bmm.apply(a3, b3).squeeze(-1), out_shape)
+    b3 = b.expand(batch + (m2, p)).reshape(count, m2, p)
     return UnsafeView.apply(Bmm.apply(a3, b3), out_shape)
+
+
+def _should_fold(a, b):
+    """torch's rule for folding the batched operand into a matrix (mm/mv instead of bmm): when
+    the other operand needs a gradient, or when the fold is a view."""
+    a_larger = a.ndim >= b.ndim
+    t1 = a if a_larger else b.mT
+    other = b if a_larger else a
+    if not (t1.ndim >= 3 and other.ndim <= 2):
+        return False
+    if other._requires_grad:
+        return True
+    if a.ndim == 2:
+        return False
+    if t1.numel() == 0:
+        return True
+    return all(t1._stride[i] == t1._stride[i + 1] * t1._shape[i + 1] for i in range(t1.ndim - 2))
 
 
 def tensordot(a, b, dims_a, dims_b):

@@ -417,19 +417,11 @@ class Clone(Function):
         if contiguous:
             out = backend.contiguous(a._arr)
             return out.copy() if out is a._arr else out
-        return preserved_copy(a)
+        return backend.clone_preserving(a._arr)
 
     @staticmethod
     def backward(ctx, grad):
         return grad, None
-
-
-def preserved_copy(a):
-    """A copy of a's values laid out as torch's clone() lays it out (empty_like): a dense layout
-    is kept; another one becomes dense, keeping the order of the input's dims."""
-    if a._is_dense():
-        return a._arr.copy(order="K")
-    return backend.copy_with_strides(a._arr, dense_strides(a))
 
 
 def dense_strides(a):
@@ -474,7 +466,7 @@ class Copy(Function):
         from ..autograd.engine import _sum_to
         shape, dtype, device = ctx.src_meta
         gsrc = _sum_to(grad, shape).to(dtype=dtype, device=device) if ctx.needs_input_grad[1] else None
-        return (grad * 0 if ctx.needs_input_grad[0] else None), gsrc
+        return (grad.new_zeros(grad.shape) if ctx.needs_input_grad[0] else None), gsrc
 
 
 class Fill(Function):
@@ -493,8 +485,8 @@ class Fill(Function):
     @staticmethod
     def backward(ctx, grad):
         if not ctx.has_value:
-            return grad * 0
-        return grad * 0, grad.sum() if ctx.needs_input_grad[1] else None
+            return grad.new_zeros(grad.shape)
+        return grad.new_zeros(grad.shape), grad.sum() if ctx.needs_input_grad[1] else None
 
 
 class Zero(Fill):
@@ -516,6 +508,8 @@ class Repeat(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        if 0 in ctx.repeats:  # nothing was repeated: torch's zeros (not part of the graph)
+            return grad.new_zeros(ctx.in_shape), None
         lead = len(ctx.repeats) - len(ctx.in_shape)
         full_in = (1,) * lead + ctx.in_shape
         split_shape = []

@@ -21,12 +21,18 @@ def norm_dims(dim, ndim):
 
 def grad_to_input(grad, in_shape, dims, keepdim):
     """Broadcast a reduced gradient back over the reduced dims."""
-    if not keepdim and in_shape:
-        shape = list(in_shape)
-        for d in dims:
-            shape[d] = 1
-        grad = grad.reshape(shape)
-    return grad.expand(in_shape)
+    return keep_dims(grad, in_shape, dims, keepdim).expand(in_shape)
+
+
+def keep_dims(t, in_shape, dims, keepdim):
+    """A reduced tensor with its reduced dims back as size 1 (torch's unsqueeze_multiple): it
+    then broadcasts against the input, which is the order of operations of torch's formulas."""
+    if keepdim or not in_shape:
+        return t
+    shape = list(in_shape)
+    for d in dims:
+        shape[d] = 1
+    return t.reshape(shape)
 
 
 def _axis(dims, ndim):
@@ -87,7 +93,7 @@ class Mean(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        return grad_to_input(grad / ctx.count, ctx.in_shape, ctx.dims, ctx.keepdim), None, None, None
+        return grad_to_input(grad, ctx.in_shape, ctx.dims, ctx.keepdim) / ctx.count, None, None, None
 
 
 class _null:
@@ -260,7 +266,10 @@ class Var(Function):
         ctx.n = n
         xp = backend.xp_of(a._arr)
         with xp.errstate(all="ignore"):  # n <= correction gives inf/nan, as torch
-            out = xp.asarray(xp.var(a._arr, axis=_axis(dims, a.ndim), ddof=correction, keepdims=keepdim))
+            # accumulated in float64 for float32 input, as torch's acc_type
+            acc = xp.float64 if a._dtype is _dt.float32 else None
+            out = xp.asarray(xp.var(a._arr, axis=_axis(dims, a.ndim), ddof=correction,
+                                    keepdims=keepdim, dtype=acc))
             if take_sqrt:
                 out = xp.sqrt(out)
         out = Tensor._make(backend.contiguous(out.astype(a._dtype.np, copy=False)))
@@ -273,7 +282,7 @@ class Var(Function):
         a, out = ctx.saved_tensors
         if ctx.take_sqrt:  # torch's std_backward goes through var_backward
             grad = (grad / (out * 2)).masked_fill(out == 0, 0.0)
-        g = grad_to_input(grad, ctx.in_shape, ctx.dims, ctx.keepdim)
+        g = keep_dims(grad, ctx.in_shape, ctx.dims, ctx.keepdim)
         dof = ctx.n - ctx.correction
         if ctx.all_dims and dof <= 0:
             # 2 / 0 times (a - mean): NaN where a equals its mean, infinity elsewhere, as torch
@@ -320,22 +329,26 @@ class Norm(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        # torch's norm_backward, in its order of operations (the reduced dims kept as size 1)
         a, out = ctx.saved_tensors
         p = ctx.p
-        g = grad_to_input(grad, ctx.in_shape, ctx.dims, ctx.keepdim)
-        full = grad_to_input(out, ctx.in_shape, ctx.dims, ctx.keepdim)
+        g = keep_dims(grad, ctx.in_shape, ctx.dims, ctx.keepdim)
+        norm = keep_dims(out, ctx.in_shape, ctx.dims, ctx.keepdim)
         if p == 0:
-            return g * 0, None, None, None
+            return None, None, None, None
         if p == 1:
-            return g * a.sign(), None, None, None
-        if p in (float("inf"), float("-inf")):
-            mask = (a.abs() == full).to(a.dtype)
-            count = grad_to_input(mask.sum(ctx.dims if a.ndim else None, keepdim=True), ctx.in_shape, ctx.dims, True)
-            return g * a.sign() * mask / count, None, None, None
+            return a.sign() * g, None, None, None
         if p == 2:
-            return (g * a / full).masked_fill(full == 0, 0.0), None, None, None
-        scale = a * a.abs() ** (p - 2) / full ** (p - 1)
-        return (g * scale).masked_fill(full == 0, 0.0), None, None, None
+            return g * (a / norm).masked_fill(norm == 0, 0.0), None, None, None
+        if p in (float("inf"), float("-inf")):  # ties share the gradient, as amax
+            mask = (a.abs() == norm).to(a.dtype)
+            return a.sign() * ((g / mask.sum(ctx.dims if a.ndim else None, keepdim=True)) * mask), \
+                None, None, None
+        if p < 1:
+            scaled = (a.sign() * a.abs() ** (p - 1)).masked_fill(a == 0, 0.0)
+            return scaled * g * norm ** (1 - p), None, None, None
+        scaled = a.sign() * a.abs() ** (p - 1) if p < 2 else a * a.abs() ** (p - 2)
+        return scaled * (g / norm ** (p - 1)).masked_fill(norm == 0, 0.0), None, None, None
 
 
 class LogSumExp(Function):
