@@ -136,6 +136,19 @@ def bench_micro(min_time):
     return out
 
 
+def bench_rng(n):
+    """Seconds to draw n numbers (torch-identical streams vs torch's own C++ generator)."""
+    out = {}
+    for label, mod in (("tinygrad_lite", tl), ("torch", torch)):
+        mod.manual_seed(0)
+        for name, fn in (("rand", lambda: mod.rand(n)), ("randn", lambda: mod.randn(n)),
+                         ("randperm", lambda: mod.randperm(n // 10))):
+            start = time.perf_counter()
+            fn()
+            out[f"{label}: {name}({n if name != 'randperm' else n // 10:.0e}) (s)"] = time.perf_counter() - start
+    return out
+
+
 def bench_sizes(sizes, min_time):
     """Time of one op forward+backward (tanh -> sum -> backward) against tensor size."""
     res = {e: [] for e in ENGINES}
@@ -251,6 +264,11 @@ def main():
     print("\nmicrobenchmarks:")
     for k, v in micro.items():
         print(f"  {k:<48} {v:10.2f}")
+    rng = bench_rng(10**6 if args.quick else 10**7)
+    print("\nrandom numbers (torch-identical streams; no Python loop per number):")
+    for k, v in rng.items():
+        print(f"  {k:<48} {v:10.3f}")
+    micro.update(rng)
     sizes = [10, 100, 1000, 10**4, 10**5, 10**6] + ([] if args.quick else [10**7])
     size_times = bench_sizes(sizes, min_time)
     memory = bench_memory(200 if args.quick else 1000)
