@@ -152,7 +152,7 @@ def _logic(op, name):
         other = _other(other)
         if self._dtype.is_floating_point or (isinstance(other, Tensor) and other._dtype.is_floating_point) \
                 or isinstance(other, float):
-            raise RuntimeError(f"\"{name}_cpu\" not implemented for 'Float'")
+            raise NotImplementedError(f"\"{name}_cpu\" not implemented for 'Float'")
         x, y, dtype = E.operands(self, other)
         return Tensor._make(_xp(self).asarray(op(x, y)))
     return fn
@@ -478,9 +478,9 @@ def expand_as(self, other):
 
 @_method
 def flatten(self, start_dim=0, end_dim=-1):
+    start, end = _wrap_dim(start_dim, self.ndim), _wrap_dim(end_dim, self.ndim)
     if self.ndim == 0:
         return self.reshape(1)
-    start, end = _wrap_dim(start_dim, self.ndim), _wrap_dim(end_dim, self.ndim)
     if start > end:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if start == end:
@@ -503,6 +503,8 @@ Tensor.ravel = lambda self: self.contiguous().view(-1)
 
 @_method
 def narrow(self, dim, start, length):
+    if self.ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
     dim = _wrap_dim(dim, self.ndim)
     if isinstance(start, Tensor):
         start = int(start.item())
@@ -550,6 +552,8 @@ def split(self, split_size_or_sections, dim=0):
 
 @_method
 def chunk(self, chunks, dim=0):
+    if self.ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     if chunks <= 0:
         raise RuntimeError("chunk expects `chunks` to be greater than 0, got: " + str(chunks))
     size = self._shape[_wrap_dim(dim, self.ndim)]
@@ -615,8 +619,6 @@ def _basic_index(self, key, single=False, alias=True):
     n_specified = sum(1 for k in key if k is not None and k is not Ellipsis)
     if n_specified > self.ndim:
         raise IndexError(f"too many indices for tensor of dimension {self.ndim}")
-    if sum(1 for k in key if k is Ellipsis) > 1:
-        raise IndexError("an index can only have a single ellipsis ('...')")
     out, dim = self, 0
     for k in key:
         if k is Ellipsis:

@@ -36,14 +36,14 @@ def _broadcast_shape(a, b):
         return a
     na, nb = len(a), len(b)
     n = max(na, nb)
-    out = []
-    for i in range(n):
+    out = [0] * n
+    for i in range(n - 1, -1, -1):  # from the last dim, so torch's error names the last mismatch
         x = a[i - n + na] if i - n + na >= 0 else 1
         y = b[i - n + nb] if i - n + nb >= 0 else 1
         if x != y and x != 1 and y != 1:
             raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b ({y}) "
                                f"at non-singleton dimension {i}")
-        out.append(y if x == 1 else x)
+        out[i] = y if x == 1 else x
     return tuple(out)
 
 
@@ -133,7 +133,8 @@ class Tensor:
 
     _requires_grad = False
     _grad = None
-    grad_fn = None
+    _grad_fn = None
+    _grad_fn_version = 0
     _output_nr = 0
     _base = None
     _accumulator = None
@@ -196,10 +197,11 @@ class Tensor:
         t._base = None
         return t
 
-    def _detached_owned(self, like):
+    def _detached_owned(self, like, unshared):
         """A detached tensor safe to store as `like.grad` (not aliasing another tensor's memory,
-        laid out like `like` as torch's AccumulateGrad does)."""
-        if self._base is None and self._stride == like._stride and self._shape == like._shape \
+        laid out like `like` as torch's AccumulateGrad does); `unshared`: nothing else holds this
+        tensor, its base or its memory, so it is taken over when its layout fits."""
+        if unshared and self._stride == like._stride and self._shape == like._shape \
                 and self._offset == 0 and self._storage.data.size == self.numel():
             return self.detach()
         out = Tensor.__new__(Tensor)
@@ -337,6 +339,28 @@ class Tensor:
         return self
 
     @property
+    def grad_fn(self):
+        """The node that made this tensor. A view whose storage was written in place since its
+        node was recorded reads its history from its base again (an AsStridedBackward0), as
+        torch regenerates it."""
+        base = self._base
+        if base is not None and self._grad_fn is not None and \
+                self._grad_fn_version != self._storage.version:
+            from .ops.movement import AsStrided
+            AsStrided.view_of_base(base, self)
+        return self._grad_fn
+
+    @grad_fn.setter
+    def grad_fn(self, node):
+        self._grad_fn = node
+        self._grad_fn_version = self._storage.version
+
+    @property
+    def _version(self):
+        """The number of in-place writes into this tensor's storage (through any view)."""
+        return self._storage.version
+
+    @property
     def is_leaf(self):
         return self.grad_fn is None
 
@@ -460,10 +484,15 @@ class Tensor:
         return bool(self.item())
 
     def __float__(self):
-        return float(self.item())
+        return float(self._python_scalar())
 
     def __int__(self):
-        return int(self.item())
+        return int(self._python_scalar())
+
+    def _python_scalar(self):
+        if self.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self.item()
 
     def __index__(self):
         if self._dtype.is_floating_point or self.numel() != 1:
@@ -580,7 +609,8 @@ class Tensor:
     def _check_inplace(self, writes=True):
         """Refuse an in-place op torch refuses: on a leaf that requires grad (or a view of one),
         and a write into memory that several of its elements share (an expanded tensor)."""
-        if writes and any(s == 0 and n > 1 for s, n in zip(self._stride, self._shape)):
+        if writes and 0 not in self._shape and any(s == 0 and n > 1 for s, n in
+                                                   zip(self._stride, self._shape)):
             raise RuntimeError("unsupported operation: more than one element of the written-to "
                                "tensor refers to a single memory location. Please clone() the "
                                "tensor before performing the operation.")

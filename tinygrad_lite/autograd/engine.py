@@ -1,4 +1,6 @@
 """The backward engine: orders the graph once, runs each node once, accumulates gradients."""
+import sys
+
 from .function import AccumulateGrad, _edge
 from .anomaly import is_anomaly_enabled, call_backward_checked
 from .grad_mode import no_grad, enable_grad
@@ -120,20 +122,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 continue
             if targets is not None and not accumulate and not node.next_functions:
                 continue
-            if is_anomaly_enabled():
-                results = call_backward_checked(node, grads, _call_backward)
-            else:
-                results = _call_backward(node, grads)
-            if not retain_graph:
-                node._release()
-            for (child, nr), g, meta in zip(node.next_functions, results, node._input_meta):
-                if child is None or g is None:
-                    continue
-                if g._shape != meta[0]:
-                    g = _validate_shape(node, g, meta[0], len(buffers))
-                if g._dtype is not meta[1]:
-                    g = g.to(meta[1])
-                _accumulate(buffers, child, nr, g)
+            _run_node(node, grads, buffers, retain_graph)
 
     if inputs is not None and not accumulate:
         for i, g in enumerate(captured):
@@ -142,6 +131,25 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                                    "used in the graph. Set allow_unused=True if this is the desired behavior.")
         return tuple(g if g is None or create_graph else g.detach() for g in captured)
     return None
+
+
+def _run_node(node, grads, buffers, retain_graph):
+    """Run one node's backward and send its gradients on (a function of its own, so that no
+    stale local keeps a gradient alive: _accumulate_leaf counts the references to it)."""
+    if is_anomaly_enabled():
+        results = call_backward_checked(node, grads, _call_backward)
+    else:
+        results = _call_backward(node, grads)
+    if not retain_graph:
+        node._release()
+    for (child, nr), g, meta in zip(node.next_functions, results, node._input_meta):
+        if child is None or g is None:
+            continue
+        if g._shape != meta[0]:
+            g = _validate_shape(node, g, meta[0], len(buffers))
+        if g._dtype is not meta[1]:
+            g = g.to(meta[1])
+        _accumulate(buffers, child, nr, g)
 
 
 def _accumulate(buffers, node, nr, g):
@@ -229,10 +237,29 @@ def _accumulate_leaf(var, g, create_graph):
         if new is not None:
             g = new
     if var.grad is None:
-        var.grad = g if create_graph else g._detached_owned(var)
+        if create_graph:
+            var.grad = g
+        else:
+            unshared = _unshared(g)
+            var.grad = g._detached_owned(var, unshared)
     elif create_graph:
         var.grad = var.grad + g
     else:
         var.grad.add_(g.detach())
     for hook in var._post_accumulate_hooks or ():
         hook(var)
+
+
+def _unshared(g):
+    """Whether nothing outside the engine holds the gradient `g` (called from _accumulate_leaf,
+    where the buffer list and its local hold it), nor its base or storage: then `.grad` may take
+    it over instead of copying it (torch's use_count test in AccumulateGrad; stricter for views,
+    so two leaves never get gradients on one memory)."""
+    if _refcount(g) > 4:  # the buffer list, _accumulate_leaf's local, this argument, getrefcount's
+        return False
+    if g._base is None:
+        return _refcount(g._storage) <= 2  # g's, getrefcount's
+    return _refcount(g._base) <= 2 and _refcount(g._storage) <= 3  # base's and g's
+
+
+_refcount = sys.getrefcount

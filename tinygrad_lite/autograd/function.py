@@ -1,6 +1,8 @@
 """Function: the one unit of differentiation. Every op is a Function; its instance is the graph
 node (torch's grad_fn) and the context of its backward."""
-from .anomaly import is_anomaly_enabled, warn_nonfinite_outputs, record_forward_trace
+import re
+
+from .anomaly import warn_nonfinite_outputs, record_forward_trace
 from . import anomaly as _anomaly
 from .grad_mode import _set_enabled, _state as _grad_state
 
@@ -102,6 +104,7 @@ class Function(Node):
     # operand of add/sub/mul/div into a tensor, and gives clamp's absent tensor bound a slot).
     graph_inputs = None
     wrapped_inputs = ()
+    saves_indices = False  # keeps index arrays for backward: freed (and checked) as saved tensors
 
     # context API -------------------------------------------------------------------------
     def save_for_backward(self, *tensors):
@@ -115,10 +118,12 @@ class Function(Node):
             raise RuntimeError(_FREED)
         out = []
         for t, version in zip(saved, self._saved_versions):
+            made_by = None
             if isinstance(t, _SavedOutput):
+                made_by = (self, t.output_nr)
                 t = _unpack_output(self, t)
             if t is not None and t._storage.version != version:
-                raise RuntimeError(_modified_message(self, t, version))
+                raise RuntimeError(_modified_message(t, version, made_by))
             out.append(t)
         return tuple(out)
 
@@ -132,8 +137,13 @@ class Function(Node):
         self.materialize_grads = bool(value)
 
     def _release(self):
-        if self._saved:
+        if self._saved or self.saves_indices:
             self._saved = None
+
+    def _check_saved(self):
+        """torch's error for a backward through this node once a backward freed what it saved."""
+        if self._saved is None:
+            raise RuntimeError(_FREED)
 
     def _keep_original(self, tensor):
         """`tensor`, saved by this node, is about to be overwritten in place with this node's own
@@ -160,13 +170,14 @@ class Function(Node):
     def apply(cls, *args, **kwargs):
         ctx = _new_object(cls)
         requires_grad = False
-        if getattr(_grad_state, "enabled", True):
+        enabled = getattr(_grad_state, "enabled", True)
+        if enabled:
             needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
             requires_grad = True in needs
             ctx.needs_input_grad = needs
         else:
             ctx.needs_input_grad = (False,) * len(args)
-        if requires_grad:
+        if enabled:  # forward always runs with grad mode off, as torch's
             _set_enabled(False)
             try:
                 out = cls.forward(ctx, *args, **kwargs)
@@ -177,13 +188,17 @@ class Function(Node):
         single = type(out) is not tuple
         if single:
             outs = (out if isinstance(out, Tensor) or out is None else Tensor._make(out),)
-        else:
-            outs = tuple([o if isinstance(o, Tensor) or o is None else Tensor._make(o) for o in out])
+        else:  # a custom forward may also return plain Python values: they pass through
+            outs = tuple([o if isinstance(o, Tensor) or o is None or type(o) in _PLAIN
+                          else Tensor._make(o) for o in out])
         if requires_grad:
             outs = _record(ctx, cls, args, needs, outs)
         if _anomaly._enabled:
             warn_nonfinite_outputs(ctx, args, outs)
         return outs[0] if single else outs
+
+
+_PLAIN = (bool, int, float, complex, str, tuple, list, dict)
 
 
 def _record(ctx, cls, args, needs, outs):
@@ -195,12 +210,14 @@ def _record(ctx, cls, args, needs, outs):
     ctx._input_meta = tuple([(args[i]._shape, args[i]._dtype) if needs[i] else None for i in slots])
     ctx._n_outputs = len(outs)
     if len(outs) > 1:
-        ctx._output_meta = tuple(None if o is None else (o._shape, o._dtype, o.device) for o in outs)
+        ctx._output_meta = tuple((o._shape, o._dtype, o.device) if isinstance(o, Tensor) else None
+                                 for o in outs)
     nondiff = ctx._non_differentiable
     for i, o in enumerate(outs):
-        if o is None or not o._dtype.is_floating_point or any(o is t for t in nondiff):
+        if not isinstance(o, Tensor) or not o._dtype.is_floating_point or \
+                (nondiff and any(o is t for t in nondiff)):
             continue
-        if any(o is a for a in args):  # an input returned as is: give the graph an alias
+        if id(o) in map(id, args):  # an input returned as is: give the graph an alias
             o = o._alias()
             outs = outs[:i] + (o,) + outs[i + 1:]
         o._requires_grad = True
@@ -208,15 +225,16 @@ def _record(ctx, cls, args, needs, outs):
         o._output_nr = i
     if ctx._saved:
         ctx._saved = tuple([_as_saved_output(t, outs) for t in ctx._saved])
-    if is_anomaly_enabled():
+    if _anomaly._enabled:
         record_forward_trace(ctx)
     return outs
 
 
 def _edge(tensor):
     """The (node, output_nr) through which a gradient reaches `tensor`."""
-    if tensor.grad_fn is not None:
-        return (tensor.grad_fn, tensor._output_nr)
+    node = tensor.grad_fn
+    if node is not None:
+        return (node, tensor._output_nr)
     acc = tensor._accumulator
     if acc is None:
         acc = tensor._accumulator = AccumulateGrad(tensor)
@@ -242,15 +260,19 @@ def _unpack_output(node, saved):
     return alias
 
 
-def _modified_message(node, t, version):
+def _modified_message(t, version, made_by=None):
+    """torch's message; `made_by` is the (node, output number) of a saved output."""
     kind = "cuda." if t.device.type == "cuda" else ""
     type_name = {"float32": "Float", "float64": "Double", "float16": "Half"}.get(t.dtype.name, t.dtype.name)
     shape = ", ".join(map(str, t.shape))
+    node, nr = made_by or (t.grad_fn, t._output_nr)
+    op = "" if node is None else re.sub(r"Backward\d*$", "", node.name().rsplit("::", 1)[-1])
+    made_by = f", which is output {nr} of {op}," if op else ""
     return ("one of the variables needed for gradient computation has been modified by an inplace "
-            f"operation: [torch.{kind}{type_name}Tensor [{shape}]] is at version "
+            f"operation: [torch.{kind}{type_name}Tensor [{shape}]]{made_by} is at version "
             f"{t._storage.version}; expected version {version} instead. Hint: enable anomaly "
             "detection to find the operation that failed to compute its gradient, with "
-            "torch.autograd.set_detect_anomaly(True).")
+            "torch.autograd.set_detect_anomaly(True, check_nan=False).")
 
 
 _new_object = object.__new__

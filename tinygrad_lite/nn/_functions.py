@@ -4,8 +4,10 @@ import contextlib
 
 from .. import backend
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ..ops.elementwise import laid_out, operands
 from ..ops.indexing import IndexAddInto
+from ..ops.linalg import column_major, mm_grads
 from ..tensor import Tensor
 
 _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
@@ -61,14 +63,14 @@ class Addmm(Function):
                                f"{mat1._shape[1]} and {mat2._shape[0]}x{mat2._shape[1]})")
         ctx.save_for_backward(mat2 if ctx.needs_input_grad[1] else None,
                               mat1 if ctx.needs_input_grad[2] else None)
+        ctx.column_major = column_major(mat1), column_major(mat2)
         return mat1._arr @ mat2._arr + bias._arr
 
     @staticmethod
     def backward(ctx, grad):
         mat2, mat1 = ctx.saved_tensors
-        return (grad if ctx.needs_input_grad[0] else None,
-                grad.mm(mat2.t()) if mat2 is not None else None,
-                mat1.t().mm(grad) if mat1 is not None else None)
+        grads = mm_grads(grad, mat1, mat2, ctx.column_major)
+        return (grad if ctx.needs_input_grad[0] else None,) + grads
 
 
 class Silu(Function):
@@ -269,18 +271,25 @@ class NllLoss(Function):
         with _quiet(xp):
             out = out / total  # 0 / 0 = nan when every target is ignored, as torch
         ctx.class_dim, ctx.reduction = class_dim, reduction
-        if any(ctx.needs_input_grad):  # the loss is linear in input: keep each element's coefficient
-            classes = xp.arange(n_classes).reshape([-1 if d == class_dim else 1 for d in range(x.ndim)])
+        if any(ctx.needs_input_grad):  # the loss is linear in input: keep the target's coefficients
             with _quiet(xp):
-                coeff = xp.where(valid & (classes == safe), -w / total, x.dtype.type(0))
-            ctx.coeff = Tensor._make(coeff.astype(x.dtype, copy=False))
+                ctx.safe, ctx.target_coeff = safe, xp.where(valid, -w / total, x.dtype.type(0))
+            ctx.input_shape = x.shape
         return out
 
     @staticmethod
     def backward(ctx, grad):
+        xp = backend.xp_of(ctx.safe)
         if ctx.reduction == "none":
             grad = grad.unsqueeze(ctx.class_dim)
-        return grad * ctx.coeff, None, None, None, None
+        coeff = ctx.target_coeff
+        if not is_grad_enabled():  # first-order: scatter the target's gradients into zeros
+            gx = xp.zeros(ctx.input_shape, coeff.dtype)
+            xp.put_along_axis(gx, ctx.safe, grad._arr * coeff, ctx.class_dim)
+            return Tensor._make(gx), None, None, None, None
+        dense = xp.zeros(ctx.input_shape, coeff.dtype)
+        xp.put_along_axis(dense, ctx.safe, coeff, ctx.class_dim)
+        return grad * Tensor._make(dense), None, None, None, None
 
 
 class Embedding(Function):

@@ -156,6 +156,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, sca
     """Rows of `weight` picked by the integer `input`; the padding row gets no gradient."""
     if sparse:
         raise NotImplementedError("sparse gradients are not supported by tinygrad_lite")
+    if weight.ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
     if padding_idx is None:
         padding_idx = -1
     elif not -weight.shape[0] <= padding_idx < weight.shape[0]:

@@ -10,6 +10,8 @@ def operands(a, b, out_dtype=None):
     if isinstance(a, Tensor) and isinstance(b, Tensor):
         if a._storage.device is not b._storage.device:
             check_same_device(a, b)
+        if a._shape != b._shape:  # torch's error for shapes that do not broadcast
+            _broadcast_shape(a._shape, b._shape)
         dtype = a._dtype if a._dtype is b._dtype else result_type(a, b)
     elif type(b) is float and isinstance(a, Tensor) and a._dtype.is_floating_point:
         dtype = a._dtype  # a Python float never raises a float tensor's type
@@ -58,11 +60,6 @@ def laid_out(result, *inputs):
     operands = [(t._shape, t._stride) if isinstance(t, Tensor) else ((), ())
                 for t in inputs if t is not None]
     return with_strides(result, pointwise_strides(result.shape, operands))
-
-
-def unbroadcast_ok(a, b):
-    if isinstance(a, Tensor) and isinstance(b, Tensor) and a._shape != b._shape:
-        _broadcast_shape(a._shape, b._shape)
 
 
 class Add(Function):
@@ -183,8 +180,8 @@ class Pow(Function):
                 ga = (grad * (b_val * a_val ** (b_val - 1))).masked_fill(b_val == 0, 0.0)
             elif b_val == 0:
                 ga = grad.new_zeros(grad.shape)
-            else:
-                ga = grad * b_val * a_val ** (b_val - 1)
+            else:  # (a ** 1 is a: one op fewer for the common square)
+                ga = grad * b_val * (a_val if b_val == 2 else a_val ** (b_val - 1))
         if ctx.needs_input_grad[1]:
             if isinstance(a_val, Tensor):
                 gb = grad * out * a_val.log()

@@ -48,13 +48,14 @@ def to_array_key(a, key):
     return tuple(out)
 
 
-def _check_bounds(a, dim, arr):
+def _check_bounds(a, dim, arr, error=IndexError):
+    """Indices along `dim` in range (indexing raises IndexError; gather/scatter RuntimeError)."""
     if dim >= a.ndim:
         raise IndexError(f"too many indices for tensor of dimension {a.ndim}")
     size = a._shape[dim]
     if arr.size and (arr.max() >= size or arr.min() < -size):
         bad = int(arr.max()) if arr.max() >= size else int(arr.min())
-        raise IndexError(f"index {bad} is out of bounds for dimension {dim} with size {size}")
+        raise error(f"index {bad} is out of bounds for dimension {dim} with size {size}")
 
 
 def _check_mask(a, dim, arr):
@@ -68,6 +69,7 @@ def _check_mask(a, dim, arr):
 
 class Index(Function):
     name_ = "IndexBackward0"
+    saves_indices = True
 
     @staticmethod
     def forward(ctx, a, key):
@@ -77,6 +79,7 @@ class Index(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        ctx._check_saved()
         return IndexAddInto.apply(grad, ctx.in_shape, ctx.key), None
 
 
@@ -102,6 +105,7 @@ class IndexPut(Function):
     """out = a with a[key] = values (the out-of-place half of `a[key] = values`)."""
 
     name_ = "IndexPutBackward0"
+    saves_indices = True
 
     @staticmethod
     def forward(ctx, a, key, values, accumulate=False):
@@ -117,6 +121,7 @@ class IndexPut(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        ctx._check_saved()
         from ..autograd.engine import _sum_to
         ga = gv = None
         if ctx.needs_input_grad[0]:
@@ -136,12 +141,13 @@ def _along_dim_key(xp, index, dim):
 class Gather(Function):
     name_ = "GatherBackward0"
     graph_inputs = (0,)
+    saves_indices = True
 
     @staticmethod
     def forward(ctx, a, dim, index):
         dim = _wrap_dim(dim, a.ndim)
-        if index._dtype.name != "int64":
-            raise RuntimeError("gather(): Expected dtype int64 for index")
+        if index._dtype.name not in ("int64", "int32"):
+            raise RuntimeError("gather(): Expected dtype int32/int64 for index")
         if index.ndim != a.ndim and not (a.ndim == 0 and index.ndim <= 1):
             raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")
         xp = backend.xp_of(a._arr)
@@ -150,17 +156,19 @@ class Gather(Function):
         if a.ndim == 0:
             _check_scalar_index(idx)
             return a._arr.reshape(idx.shape).copy()
-        _check_bounds(a, dim, idx)
+        _check_bounds(a, dim, idx, RuntimeError)
         return a._arr[_along_dim_key(xp, idx, dim)]
 
     @staticmethod
     def backward(ctx, grad):
+        ctx._check_saved()
         return ScatterAdd.apply(grad.new_zeros(ctx.in_shape), ctx.dim, ctx.index, grad), None, None
 
 
 class ScatterAdd(Function):
     name_ = "ScatterAddBackward0"
     graph_inputs = (0, 3)
+    saves_indices = True
 
     @staticmethod
     def forward(ctx, a, dim, index, src):
@@ -170,6 +178,7 @@ class ScatterAdd(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        ctx._check_saved()
         gsrc = grad.gather(ctx.dim, ctx.index) if ctx.needs_input_grad[3] else None
         return grad, None, None, gsrc
 
@@ -177,6 +186,7 @@ class ScatterAdd(Function):
 class Scatter(Function):
     name_ = "ScatterBackward0"
     graph_inputs = (0, 3)
+    saves_indices = True
 
     @staticmethod
     def forward(ctx, a, dim, index, src):
@@ -188,6 +198,7 @@ class Scatter(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        ctx._check_saved()
         ga = Scatter.apply(grad, ctx.dim, ctx.index, 0.0) if ctx.needs_input_grad[0] else None
         gsrc = grad.gather(ctx.dim, ctx.index) if ctx.needs_input_grad[3] else None
         return ga, None, None, gsrc
@@ -207,7 +218,7 @@ def _scatter_into(a, dim, index, src, accumulate):
         target, idx = out.reshape(1), idx.reshape(-1)
         src_arr = src_arr.reshape(-1) if isinstance(src, Tensor) else src_arr
     else:
-        _check_bounds(a, dim, idx)
+        _check_bounds(a, dim, idx, RuntimeError)
     if isinstance(src, Tensor):
         src_arr = src_arr[tuple(slice(0, n) for n in idx.shape)]
     key = _along_dim_key(xp, idx, dim)
@@ -237,6 +248,7 @@ def scatter_into_zeros(grad, indices, in_shape, dim, keepdim):
 class IndexSelect(Function):
     name_ = "IndexSelectBackward0"
     graph_inputs = (0,)
+    saves_indices = True
 
     @staticmethod
     def forward(ctx, a, dim, index):
@@ -244,7 +256,7 @@ class IndexSelect(Function):
         if index.ndim > 1:
             raise IndexError("index_select(): Index is supposed to be a vector")
         if index._dtype.is_floating_point:
-            raise IndexError("index_select(): Expected dtype int32 or int64 for index")
+            raise RuntimeError("index_select(): Expected dtype int32 or int64 for index")
         idx = index._arr.reshape(-1)
         ctx.in_shape, ctx.dim, ctx.index = a._shape, dim, idx
         xp = backend.xp_of(a._arr)
@@ -260,6 +272,7 @@ class IndexSelect(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        ctx._check_saved()
         if not ctx.in_shape:
             return grad.reshape(()), None, None
         key = (slice(None),) * ctx.dim + (ctx.index,)
@@ -294,6 +307,7 @@ class MaskedSelect(Function):
 
     name_ = "MaskedSelectBackward0"
     graph_inputs = (0,)
+    saves_indices = True
 
     @staticmethod
     def forward(ctx, a, mask):
@@ -307,6 +321,7 @@ class MaskedSelect(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        ctx._check_saved()
         from ..autograd.engine import _sum_to
         return _sum_to(IndexAddInto.apply(grad, ctx.shape, ctx.key), ctx.in_shape), None
 

@@ -44,6 +44,8 @@ class Mv(Function):
 
     @staticmethod
     def forward(ctx, m, v):
+        if m.ndim != 2 or v.ndim != 1:
+            raise RuntimeError(f"vector + matrix @ vector expected, got 1, {m.ndim}, {v.ndim}")
         _check_dtypes(m, v)
         if m._shape[1] != v._shape[0]:
             raise RuntimeError(f"size mismatch, got input ({m._shape[0]}), mat "
@@ -73,12 +75,31 @@ class Mm(Function):
                                f"{a._shape[1]} and {b._shape[0]}x{b._shape[1]})")
         ctx.save_for_backward(b if ctx.needs_input_grad[0] else None,
                               a if ctx.needs_input_grad[1] else None)
+        ctx.column_major = column_major(a), column_major(b)
         return a._arr @ b._arr
 
     @staticmethod
     def backward(ctx, grad):
         b, a = ctx.saved_tensors
-        return (grad.mm(b.t()) if b is not None else None), (a.t().mm(grad) if a is not None else None)
+        return mm_grads(grad, a, b, ctx.column_major)
+
+
+def column_major(m):
+    """torch's test for a matrix stored column by column (a transposed contiguous one)."""
+    return m._stride[0] == 1 and m._stride[1] == m._shape[0]
+
+
+def mm_grads(grad, mat1, mat2, layouts):
+    """The gradients of mat1 @ mat2 (None where the other factor was not saved); `layouts` says
+    which factors were column-major. As torch's mm_mat1/mm_mat2_backward, a column-major factor
+    gets a column-major gradient, so a transposed weight's gradient is contiguous again after
+    TBackward (no transposing copy)."""
+    g1 = g2 = None
+    if mat2 is not None:
+        g1 = mat2.mm(grad.t()).t() if layouts[0] else grad.mm(mat2.t())
+    if mat1 is not None:
+        g2 = grad.t().mm(mat1).t() if layouts[1] else mat1.t().mm(grad)
+    return g1, g2
 
 
 class Bmm(Function):

@@ -112,7 +112,15 @@ class Alias(Function):
 
 
 class UnsafeView(View):
+    """torch's _unsafe_view: shares the storage of a tensor nothing else holds, but is no view."""
+
     name_ = "UnsafeViewBackward0"
+
+    @staticmethod
+    def forward(ctx, a, shape):
+        out = View.forward(ctx, a, shape)
+        out._base = None
+        return out
 
 
 class ReshapeAlias(View):
@@ -195,7 +203,9 @@ class Squeeze(Function):
             keep = [i for i, n in enumerate(a._shape) if n != 1]
         else:
             ctx.name_ = "SqueezeBackward1" if len(dims) == 1 else "SqueezeBackward2"
-            drop = {_wrap_dim(d, a.ndim) for d in dims} if a.ndim else set()
+            drop = [_wrap_dim(d, a.ndim) for d in dims]
+            if len(set(drop)) != len(drop):
+                raise RuntimeError(f"dim {drop[0]} appears multiple times in the list of dims")
             keep = [i for i, n in enumerate(a._shape) if not (i in drop and n == 1)]
         return a._view([a._shape[i] for i in keep], [a._stride[i] for i in keep], a._offset)
 
@@ -269,6 +279,19 @@ class Slice(Function):
 
 class AsStrided(Function):
     name_ = "AsStridedBackward0"
+
+    @staticmethod
+    def view_of_base(base, view):
+        """Make `view` read its history from its base's current one (after an in-place write)."""
+        node = AsStrided.__new__(AsStrided)
+        node.in_geom = (base._shape, base._stride, 0)
+        node.args = (view._shape, view._stride, view._offset - base._offset)
+        node.needs_input_grad = (True, False, False, False)
+        node._n_args, node._input_slots = 4, (0,)
+        node.next_functions = (_edge(base),)
+        node._input_meta = ((base._shape, base._dtype),)
+        node._n_outputs = 1
+        view.grad_fn, view._output_nr, view._requires_grad = node, 0, True
 
     @staticmethod
     def forward(ctx, a, size, stride, offset):
@@ -350,7 +373,7 @@ class Cat(Function):
     @staticmethod
     def forward(ctx, dim, *tensors):
         if not tensors:
-            raise RuntimeError("torch.cat(): expected a non-empty list of Tensors")
+            raise ValueError("torch.cat(): expected a non-empty list of Tensors")
         ref = next((t for t in tensors if not (t.ndim == 1 and t._shape[0] == 0)), tensors[0])
         if ref.ndim == 0:
             raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
@@ -554,16 +577,7 @@ class CopySlices(Function):
         node._input_meta = ((base._shape, base._dtype),) + tuple(fn._input_meta[1:])
         node._n_outputs = 1
         base.grad_fn, base._output_nr, base._requires_grad = node, 0, True
-        # the view now reads its history through the base
-        vnode = AsStrided.__new__(AsStrided)
-        vnode.in_geom = (base._shape, base._stride, 0)
-        vnode.args = (view._shape, view._stride, view._offset - base._offset)
-        vnode.needs_input_grad = (True, False, False, False)
-        vnode._n_args, vnode._input_slots = 4, (0,)
-        vnode.next_functions = ((node, 0),)
-        vnode._input_meta = ((base._shape, base._dtype),)
-        vnode._n_outputs = 1
-        view.grad_fn, view._output_nr, view._requires_grad = vnode, 0, True
+        AsStrided.view_of_base(base, view)  # the view now reads its history through the base
 
     @staticmethod
     def backward(ctx, grad):

@@ -4,6 +4,7 @@ import collections
 from .. import backend
 from .. import dtypes as _dt
 from ..autograd.function import Function
+from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor, _wrap_dim
 
 
@@ -237,6 +238,8 @@ class MaxDim(Function):
 def arg_reduce(a, dim, keepdim, kind):
     xp = backend.xp_of(a._arr)
     fn = xp.argmax if kind == "argmax" else xp.argmin
+    if a.numel() == 0 and dim is None:
+        raise IndexError(f"{kind}(): Expected reduction dim to be specified for input.numel() == 0.")
     if a.numel() == 0:
         _check_nonempty(a, kind, dim)
     if dim is None:
@@ -378,13 +381,14 @@ class LogSumExp(Function):
         return g * (a - grad_to_input(out, ctx.in_shape, ctx.dims, ctx.keepdim)).exp(), None, None
 
 
-def _softmax_input(a, dtype):
+def _softmax_input(a, dtype, dim):
     arr = a._arr
     target = _dt.as_dtype(dtype) if dtype is not None else (
         a._dtype if a._dtype.is_floating_point else None)
     if target is None:
-        raise RuntimeError(f"\"softmax_lastdim_kernel_impl\" not implemented for "
-                           f"'{a._dtype.name.capitalize()}'")
+        from ..tensor import _TYPE_NAMES
+        kernel = "softmax_lastdim_kernel_impl" if dim == a.ndim - 1 else "softmax_kernel_impl"
+        raise NotImplementedError(f"\"{kernel}\" not implemented for '{_TYPE_NAMES[a._dtype.name]}'")
     return arr.astype(target.np, copy=False)
 
 
@@ -395,10 +399,10 @@ class Softmax(Function):
     def forward(ctx, a, dim, dtype=None):
         dim = _wrap_dim(dim, a.ndim)
         ctx.dim = dim
-        x = _softmax_input(a, dtype)
+        x = _softmax_input(a, dtype, dim)
         xp = backend.xp_of(x)
-        if x.ndim == 0:
-            out = xp.ones_like(x)
+        if x.ndim == 0:  # exp(x - max) / sum: 1, or NaN for an infinite or NaN x
+            out = xp.exp(x - x)
         else:
             e = xp.exp(x - xp.max(x, axis=dim, keepdims=True)) if x.size else x.copy()
             out = e / xp.sum(e, axis=dim, keepdims=True)
@@ -409,6 +413,11 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
+        if not is_grad_enabled() and out.ndim:  # first-order: the same formula on arrays, in place
+            gy = grad._arr * out._arr
+            xp = backend.xp_of(gy)
+            xp.subtract(gy, out._arr * _sum_keepdim(gy, ctx.dim), out=gy)
+            return Tensor._make(gy), None, None
         gy = grad * out
         return gy - out * gy.sum(ctx.dim, keepdim=True), None, None
 
@@ -420,15 +429,15 @@ class LogSoftmax(Function):
     def forward(ctx, a, dim, dtype=None):
         dim = _wrap_dim(dim, a.ndim)
         ctx.dim = dim
-        x = _softmax_input(a, dtype)
+        x = _softmax_input(a, dtype, dim)
         xp = backend.xp_of(x)
-        if x.ndim == 0:
-            out = xp.zeros_like(x)
+        if x.ndim == 0:  # 0, or NaN for an infinite or NaN x
+            out = x - x
         elif x.size == 0:
             out = x.copy()
         else:
-            shifted = x - xp.max(x, axis=dim, keepdims=True)
-            out = shifted - xp.log(xp.sum(xp.exp(shifted), axis=dim, keepdims=True))
+            out = x - xp.max(x, axis=dim, keepdims=True)
+            out -= xp.log(xp.sum(xp.exp(out), axis=dim, keepdims=True))
         out = Tensor._make(backend.contiguous(out))
         ctx.save_for_backward(out)
         return out
@@ -436,7 +445,20 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
+        if not is_grad_enabled() and out.ndim:  # first-order: the same formula on arrays, in place
+            g = grad._arr
+            xp = backend.xp_of(g)
+            gx = xp.exp(out._arr)
+            gx *= _sum_keepdim(g, ctx.dim)
+            xp.subtract(g, gx, out=gx)
+            return Tensor._make(gx), None, None
         return grad - out.exp() * grad.sum(ctx.dim, keepdim=True), None, None
+
+
+def _sum_keepdim(arr, dim):
+    """arr.sum(dim, keepdim=True) as an array, accumulated as Sum does."""
+    acc = _dt.float32.np if arr.dtype == _dt.float16.np else arr.dtype
+    return backend.xp_of(arr).sum(arr, axis=dim, keepdims=True, dtype=acc).astype(arr.dtype, copy=False)
 
 
 class Cumsum(Function):

@@ -326,7 +326,8 @@ def fma(a, b, c, out):
     xp = backend.xp_of(out)
     if out.dtype == xp.float64:
         return xp.add(xp.multiply(a, b), c, out=out)
-    exact = xp.multiply(a, b, dtype=xp.float64)  # a float32 product is exact in float64
+    exact = b.astype(xp.float64)  # (a cast then an in-place product is cheaper than a mixed one)
+    exact *= a  # a float32 product is exact in float64
     exact += c
     xp.copyto(out, exact, casting="same_kind")
     return out
