@@ -434,7 +434,13 @@ def t(self):
 
 
 Tensor.T = property(lambda self: self.permute(tuple(range(self.ndim - 1, -1, -1))))
-Tensor.mT = property(lambda self: self.transpose(-2, -1))
+Tensor.mT = property(lambda self: _matrix_transpose(self))
+
+
+def _matrix_transpose(self):
+    if self.ndim == 1:
+        raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor.")
+    return self if self.ndim == 0 else self.transpose(-2, -1)
 
 
 @_method
@@ -460,7 +466,9 @@ def squeeze(self, dim=None):
 
 @_method
 def _squeeze_named(self, dim, name):
+    """torch's in-place squeeze_ of a fresh result (matmul's): the result is not a view."""
     out = self.squeeze(dim)
+    out._base = None
     if out.grad_fn is not None:
         out.grad_fn.name_ = name
     return out

@@ -639,6 +639,8 @@ class Tensor:
         self._arr[...] = result._arr
         self._storage.version += 1
         if recording:
+            if result.grad_fn is not None:
+                result.grad_fn._output_written_into(self)
             self._rebase_history(result)
         return self
 

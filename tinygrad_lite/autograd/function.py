@@ -145,6 +145,18 @@ class Function(Node):
         if self._saved is None:
             raise RuntimeError(_FREED)
 
+    def _output_written_into(self, tensor):
+        """This node's output, saved for backward, was just written into `tensor` in place
+        (x.exp_()): save `tensor` instead, as torch does, so that later writes into it are
+        caught."""
+        if not self._saved:
+            return
+        moved = [isinstance(s, _SavedOutput) for s in self._saved]
+        self._saved = tuple(_SavedOutput(tensor.detach(), s.output_nr) if m else s
+                            for s, m in zip(self._saved, moved))
+        self._saved_versions = tuple(tensor._storage.version if m else v
+                                     for m, v in zip(moved, self._saved_versions))
+
     def _keep_original(self, tensor):
         """`tensor`, saved by this node, is about to be overwritten in place with this node's own
         result (x.mul_(y)): save a differentiable copy of its current value instead, as torch

@@ -111,6 +111,11 @@ class IndexPut(Function):
     def forward(ctx, a, key, values, accumulate=False):
         ctx.key, ctx.accumulate = key, accumulate
         out = backend.clone_preserving(a._arr)
+        if isinstance(values, Tensor):
+            target = out[key].shape
+            if _broadcast_shape_or_none(values._shape, target) != tuple(target):
+                raise RuntimeError(f"shape mismatch: value tensor of shape {list(values._shape)} cannot "
+                                   f"be broadcast to indexing result of shape {list(target)}")
         v = values._arr.astype(a._dtype.np, copy=False) if isinstance(values, Tensor) else values
         if accumulate:
             backend.xp_of(out).add.at(out, key, v)
@@ -227,6 +232,13 @@ def _scatter_into(a, dim, index, src, accumulate):
     else:
         target[key] = src_arr
     return out
+
+
+def _broadcast_shape_or_none(a, b):
+    try:
+        return _broadcast_shape(tuple(a), tuple(b))
+    except RuntimeError:
+        return None
 
 
 def _check_scalar_index(idx):

@@ -44,6 +44,8 @@ class Mv(Function):
 
     @staticmethod
     def forward(ctx, m, v):
+        if m.ndim == 0:
+            raise IndexError("Dimension specified as 0 but tensor has no dimensions")
         if m.ndim != 2 or v.ndim != 1:
             raise RuntimeError(f"vector + matrix @ vector expected, got 1, {m.ndim}, {v.ndim}")
         _check_dtypes(m, v)
