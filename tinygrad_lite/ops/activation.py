@@ -16,7 +16,7 @@ def erf_array(x):
         if xp is not __import__("numpy"):
             return xp.asarray(erf_array(backend.to_host(x)))
         import numpy as np
-        return np.frompyfunc(math.erf, 1, 1)(x).astype(x.dtype) if x.size else x.copy()
+        return np.asarray(np.frompyfunc(math.erf, 1, 1)(x), dtype=object).astype(x.dtype) if x.size else x.copy()
 
 
 class Hardtanh(Function):

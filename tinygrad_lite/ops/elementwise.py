@@ -412,12 +412,8 @@ Erf = _unary("Erf", lambda xp, x: _erf(xp, x),
 
 
 def _erf(xp, x):
-    try:
-        from scipy.special import erf  # optional, exact
-        return erf(x).astype(x.dtype)
-    except ImportError:
-        import math
-        return xp.vectorize(math.erf, otypes=[x.dtype])(x) if x.size else x.copy()
+    from .activation import erf_array
+    return erf_array(x)
 
 
 class Abs(Function):
