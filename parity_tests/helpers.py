@@ -32,6 +32,11 @@ def tolerance(dtype_name, n=1):
       for reductions, matmul and any gradient summed over broadcast dims).
     - The absolute part is relative to the largest magnitude in the result: a sum that cancels
       to near zero carries the rounding error of its largest terms, not of its own size.
+    - Ill-conditioned results (a layer norm over nearly equal values, a gradient that cancels):
+      no engine computing in float32 can promise more than torch's own float32 answer does. Such
+      comparisons pass `reference`, torch's answer in float64 on the same float32-rounded inputs,
+      and the bound grows by 4x torch's own measured error |torch32 - torch64| at each element.
+      This is measured per case, never typed in, and is zero where torch's float32 answer is exact.
     Integers and bools compare exactly.
     """
     if dtype_name == "float64":
@@ -132,8 +137,9 @@ def assert_same_exception(ours, theirs, what="result"):
                                 f"torch raised {t_theirs.__name__}({theirs.exc})")
 
 
-def assert_close(ours, theirs, n=1, what="value"):
-    """Values of two same-shaped tensors (or arrays) agree within `tolerance`."""
+def assert_close(ours, theirs, n=1, what="value", reference=None):
+    """Values of two same-shaped tensors (or arrays) agree within `tolerance` (widened by torch's
+    own float32 error against a float64 `reference`, when one is given)."""
     a, e = to_numpy(ours) if is_tensor(ours) else np.asarray(ours), \
         to_numpy(theirs) if is_tensor(theirs) else np.asarray(theirs)
     assert a.shape == e.shape, f"{what}: shape {a.shape} != torch's {e.shape}"
@@ -154,6 +160,9 @@ def assert_close(ours, theirs, n=1, what="value"):
     atol = atol_scale * max(1.0, float(np.abs(e64[finite]).max()))
     err = np.abs(a64[finite] - e64[finite])
     bound = atol + rtol * np.abs(e64[finite])
+    if reference is not None:
+        r64 = (to_numpy(reference) if is_tensor(reference) else np.asarray(reference)).astype(np.float64)
+        bound = bound + 4 * np.abs(e64[finite] - r64[finite])
     if not (err <= bound).all():
         worst = int(np.argmax(err - bound))
         raise AssertionError(f"{what} ({name}, n={n}) differs from torch's beyond rtol={rtol:.2g}, "
@@ -163,11 +172,17 @@ def assert_close(ours, theirs, n=1, what="value"):
 
 
 def grad_fn_name(t):
-    return None if t.grad_fn is None else t.grad_fn.name()
+    """The name of t's grad_fn, or what reading it raises (torch refuses to give the history of
+    a multi-output view whose base was written into)."""
+    try:
+        fn = t.grad_fn
+    except RuntimeError as exc:
+        return f"raises RuntimeError: {exc}"
+    return None if fn is None else fn.name()
 
 
 def assert_same_tensor(ours, theirs, n=1, what="tensor", layout=True, autograd=True,
-                       offset=True):
+                       offset=True, reference=None):
     """Everything observable about a tensor: dtype, shape, values, and (optionally) its memory
     layout and autograd metadata."""
     assert isinstance(ours, tl.Tensor), f"{what}: expected a tinygrad_lite.Tensor, got {ours!r}"
@@ -175,15 +190,16 @@ def assert_same_tensor(ours, theirs, n=1, what="tensor", layout=True, autograd=T
         f"{what}: dtype {ours.dtype} != torch's {theirs.dtype}"
     assert tuple(ours.shape) == tuple(theirs.shape), \
         f"{what}: shape {tuple(ours.shape)} != torch's {tuple(theirs.shape)}"
-    assert_close(ours, theirs, n, what)
+    assert_close(ours, theirs, n, what, reference)
     if layout:
         assert_same_layout(ours, theirs, what, offset)
     if autograd:
         assert ours.requires_grad == theirs.requires_grad, \
             f"{what}: requires_grad {ours.requires_grad} != torch's {theirs.requires_grad}"
-        assert grad_fn_name(ours) == grad_fn_name(theirs), \
-            f"{what}: grad_fn {grad_fn_name(ours)} != torch's {grad_fn_name(theirs)}"
-        assert ours.is_leaf == theirs.is_leaf, f"{what}: is_leaf differs"
+        name = grad_fn_name(theirs)
+        assert grad_fn_name(ours) == name, f"{what}: grad_fn {grad_fn_name(ours)} != torch's {name}"
+        if not name or not name.startswith("raises"):
+            assert ours.is_leaf == theirs.is_leaf, f"{what}: is_leaf differs"
 
 
 def layout_signature(t, offset=True):
@@ -228,6 +244,11 @@ def assert_same(ours, theirs, n=1, what="result", layout=True, autograd=True):
             assert isinstance(ours, tl.Size), f"{what}: {ours!r} is not a Size"
         for i, (o, t) in enumerate(zip(ours, theirs)):
             assert_same(o, t, n, f"{what}[{i}]", layout, autograd)
+    elif isinstance(theirs, dict):
+        assert isinstance(ours, dict), f"{what}: {ours!r} is not a dict like {theirs!r}"
+        assert list(ours) == list(theirs), f"{what}: keys {list(ours)} != torch's {list(theirs)}"
+        for key in theirs:
+            assert_same(ours[key], theirs[key], n, f"{what}[{key!r}]", layout, autograd)
     elif isinstance(theirs, torch.dtype):
         assert dtype_name(ours) == dtype_name(theirs), f"{what}: {ours} != torch's {theirs}"
     elif isinstance(theirs, float):

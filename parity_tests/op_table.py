@@ -12,19 +12,42 @@ To add an op: one row below (usually one line with a factory: unary / binary / r
 movement / row).
 """
 import dataclasses
-import importlib
 import math
 import operator
 
 import numpy as np
 from hypothesis import strategies as st
-
-from strategies import (BOOL, FLOAT_DTYPES, GRID, LOG1P, MAX_DIMS, MAX_SIDE, NONINTEGER, NONZERO,
-                        OFFGRID, POSITIVE, PROB, PROB_TARGET, REAL, SMALL, SPREAD, TAN, UNIT, Domain,
-                        Layout,
-                        arrays, basic_keys,
-                        broadcastable_shapes, dim_sets, dims, indices, layouts, numel, scalars,
-                        shapes)
+from strategies import (
+    BOOL,
+    FLOAT_DTYPES,
+    GRID,
+    LOG1P,
+    MAX_DIMS,
+    MAX_SIDE,
+    NONINTEGER,
+    NONZERO,
+    OFFGRID,
+    POSITIVE,
+    PROB,
+    PROB_TARGET,
+    REAL,
+    SMALL,
+    SPREAD,
+    TAN,
+    UNIT,
+    Domain,
+    Layout,
+    arrays,
+    basic_keys,
+    broadcastable_shapes,
+    dim_sets,
+    dims,
+    indices,
+    layouts,
+    numel,
+    scalars,
+    shapes,
+)
 
 
 # calls ---------------------------------------------------------------------------------------
@@ -219,11 +242,6 @@ class Op:
 
     def _repr_pretty_(self, p, cycle):
         p.text(repr(self))
-
-
-def _same_shapes(n):
-    """n inputs of one shape."""
-    return lambda side, ndims: shapes(max_dims=ndims, max_side=side).map(lambda s: (s,) * n)
 
 
 def _broadcast(n):
@@ -504,10 +522,6 @@ def _tri_extras(ss):
     return st.one_of(st.just(NO_EXTRAS), st.integers(-3, 3).map(Call))
 
 
-def _to_extras(_ss):
-    return st.sampled_from(["float64", "float32"]).map(lambda d: Call(d))
-
-
 def _index_along(ss, index_ndim_same=True):
     """(dim, int64 index array) for gather/scatter: the index has the input's ndim, each size at
     most the input's, values in range."""
@@ -784,10 +798,6 @@ def _class_target_extras(probabilities):
 
 
 # the table ------------------------------------------------------------------------------------
-def _lerp(m, x, y, w):
-    return x.lerp(y, w)
-
-
 def _getitem(m, x, key):
     return x[key]
 
@@ -1141,18 +1151,3 @@ def apply_case(m, case, leaves):
     """Run the case's spelling on module m with the given leaves (laid out as drawn)."""
     xs = [i.scalar if leaf is None else i.layout.apply(leaf) for i, leaf in zip(case.inputs, leaves)]
     return case.spelling.fn(m, xs, case.call)
-
-
-def run_case(m, case, requires_grad=False):
-    """(leaves, result) of the case on module m."""
-    leaves = make_leaves(m, case, requires_grad)
-    return leaves, apply_case(m, case, leaves)
-
-
-def nn_functional_available():
-    """Whether tinygrad_lite.nn.functional exists yet (its rows are added when it does)."""
-    try:
-        importlib.import_module("tinygrad_lite.nn.functional")
-    except ImportError:
-        return False
-    return True

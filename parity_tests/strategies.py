@@ -216,7 +216,7 @@ def basic_keys(shape):
     """A basic indexing key (ints, slices with steps, None, ...) that is valid for `shape`."""
     @st.composite
     def key(draw):
-        parts, dim = [], 0
+        parts = []
         use_ellipsis = draw(st.booleans())
         n_index = draw(st.integers(0, len(shape)))
         ellipsis_at = draw(st.integers(0, n_index)) if use_ellipsis else -1
@@ -225,10 +225,9 @@ def basic_keys(shape):
                 parts.append(Ellipsis)
             while draw(st.integers(0, 5)) == 0:
                 parts.append(None)
-            size = shape[dim] if ellipsis_at < 0 or i < ellipsis_at else \
+            size = shape[i] if ellipsis_at < 0 or i < ellipsis_at else \
                 shape[len(shape) - (n_index - i)]
             parts.append(draw(_int_or_slice(size)))
-            dim += 1
         if ellipsis_at == n_index:
             parts.append(Ellipsis)
         return parts[0] if len(parts) == 1 and draw(st.booleans()) else tuple(parts)

@@ -10,9 +10,9 @@ import inspect
 
 import pytest
 import torch
+from op_table import covered_names
 
 import tinygrad_lite as tl
-from op_table import covered_names
 
 # Tensor attributes that are not differentiable operations -------------------------------------
 TENSOR_NOT_DIFFERENTIABLE = {

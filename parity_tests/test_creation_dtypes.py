@@ -10,12 +10,11 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from helpers import assert_same, dtype_name, run_both
 from hypothesis import given, settings
-from hypothesis import strategies as st
+from strategies import ALL_DTYPES, shapes
 
 import tinygrad_lite as tl
-from helpers import assert_same, dtype_name, run_both
-from strategies import ALL_DTYPES, shapes
 
 _VALUES = {"bool": [True, False, True], "uint8": [3, 250, 7], "int8": [-3, 5, 7],
            "int16": [-300, 5, 7], "int32": [-70000, 5, 7], "int64": [-3, 5, 2 ** 40],
@@ -53,8 +52,8 @@ def test_tensor_tensor_promotion(op, left, right):
     """Every dtype pair, dimensioned and 0-d on either side: torch's result dtype and values."""
     fn = BINARY[op]
     for kinds in (("dim", "dim"), ("dim", "0d"), ("0d", "dim"), ("0d", "0d")):
-        ours, theirs = run_both(_quiet(lambda m: fn(m, _operand(m, kinds[0], left),
-                                                    _operand(m, kinds[1], right))))
+        ours, theirs = run_both(_quiet(lambda m, kinds=kinds: fn(m, _operand(m, kinds[0], left),
+                                                                 _operand(m, kinds[1], right))))
         assert_same(ours, theirs, what=f"{left}[{kinds[0]}] {op} {right}[{kinds[1]}]")
 
 
@@ -64,7 +63,7 @@ def test_tensor_scalar_promotion(op, dtype):
     """Python numbers are weaker than tensors of their category: int tensor * 2.5 -> float32."""
     fn = BINARY[op]
     for kind, scalar, scalar_left in itertools.product(("dim", "0d"), _SCALARS, (False, True)):
-        def program(m):
+        def program(m, kind=kind, scalar=scalar, scalar_left=scalar_left):
             t = _operand(m, kind, dtype)
             return fn(m, scalar, t) if scalar_left else fn(m, t, scalar)
         ours, theirs = run_both(_quiet(program))
@@ -288,7 +287,7 @@ def test_device_of_tensors_and_bad_specs():
                 m.device("cpu", 0) == m.device("cpu:0"))
     assert_same(*run_both(program))
     for bad in ("gpu", "cuda:x", "cpu:-1"):
-        ours, theirs = run_both(lambda m: m.device(bad))
+        ours, theirs = run_both(lambda m, bad=bad: m.device(bad))
         assert_same(ours, theirs, what=f"device({bad!r})")
 
 

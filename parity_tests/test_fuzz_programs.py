@@ -13,16 +13,23 @@ saves (and so which later writes make its backward fail) is checked by the dedic
 test_autograd_semantics.py, not op by op here.
 """
 import numpy as np
-import pytest
 import torch
+from helpers import Raised, assert_same, assert_same_exception, call, make_tensor
 from hypothesis import Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, precondition, rule
-
-import tinygrad_lite as tl
-from helpers import Raised, assert_same, assert_same_exception, call, make_tensor
+from hypothesis.errors import InvalidArgument
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
 from op_table import NO_EXTRAS, TABLE
 from strategies import REAL, arrays, shapes
+
+import tinygrad_lite as tl
 
 _DISCONTINUOUS = {"floor", "ceil", "round", "trunc", "sign", "remainder", "fmod", "index",
                   "to"}  # "to" would mix in float32, whose rounding differs by design
@@ -68,7 +75,10 @@ class ProgramMachine(RuleBasedStateMachine):
         spelling = op.spellings[data.draw(st.sampled_from(sorted(op.spellings)), label="spelling")]
         picked = [x, y][:len(op.domains)]
         shapes_ = tuple(tuple(p[1].shape) for p in picked)
-        call_ = data.draw(op.extras(shapes_), label="extras") if spelling.extras else None
+        try:
+            call_ = data.draw(op.extras(shapes_), label="extras") if spelling.extras else None
+        except (IndexError, ValueError, InvalidArgument):  # they need a dim this shape lacks
+            return x
 
         def run(i, m):
             inputs = [p[i] > 0 if d.kind == "bool" else p[i] for p, d in zip(picked, op.domains)]
@@ -136,12 +146,7 @@ class ProgramMachine(RuleBasedStateMachine):
 ProgramMachine.TestCase.settings = settings(max_examples=max(10, settings.default.max_examples // 2),
                                             stateful_step_count=25, deadline=None,
                                             phases=[Phase.explicit, Phase.reuse, Phase.generate])
-TestProgramMachine = pytest.mark.xfail(
-    strict=False,
-    reason="open parity work: the fuzzer still finds divergences from torch (e.g. a version-counter "
-           "error torch raises after an in-place op on a saved output, which we do not, and a "
-           "NaN-vs-0 gradient at a kink); run with HYPOTHESIS_PROFILE=dev to see the current one",
-)(ProgramMachine.TestCase)
+TestProgramMachine = ProgramMachine.TestCase
 
 
 def test_fuzz_pool_has_ops():

@@ -1,16 +1,27 @@
 """Generic parity tests over the op table: forward values/dtype/shape/layout/grad_fn, every input's
 gradient under a random upstream gradient, gradcheck and gradgradcheck in float64, and second
 derivatives (create_graph) against torch's."""
+import numpy as np
 import pytest
 import torch
+from helpers import (
+    ENGINES,
+    Raised,
+    assert_close,
+    assert_same,
+    assert_same_exception,
+    assert_same_tensor,
+    call,
+    float_outputs,
+    make_tensor,
+    to_numpy,
+)
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
-
-import tinygrad_lite as tl
-from helpers import (ENGINES, Raised, assert_close, assert_same, assert_same_exception,
-                     assert_same_tensor, call, float_outputs, make_tensor, to_numpy)
 from op_table import TABLE, apply_case, cases, make_leaves
 from strategies import REAL, arrays, numel
+
+import tinygrad_lite as tl
 
 OPS = pytest.mark.parametrize("op", TABLE, ids=lambda op: op.name)
 
@@ -71,6 +82,7 @@ def test_backward(op, data):
         assert_same_exception(*errors, what=f"backward of {case}")
         return
     n = _backward_n(case, theirs)
+    references = None
     for i, (a, b) in enumerate(zip(leaves_ours, leaves_theirs)):
         if b is None or not b.requires_grad:
             continue
@@ -78,8 +90,36 @@ def test_backward(op, data):
             assert a.grad is None, f"{case}: input {i} got a gradient, torch's got none"
             continue
         assert a.grad is not None, f"{case}: input {i} got no gradient"
-        assert_same_tensor(a.grad, b.grad, n=n, what=f"grad of input {i} of {case}",
-                           autograd=False, offset=False)
+        what = f"grad of input {i} of {case}"
+        try:
+            assert_same_tensor(a.grad, b.grad, n=n, what=what, autograd=False, offset=False)
+        except AssertionError:
+            if b.grad.dtype == torch.float64:
+                raise
+            # beyond the plain bound: allowed only as far as torch's own float32 answer is off
+            # (see helpers.tolerance)
+            references = references or _float64_grads(
+                case, upstream, [str(o.dtype).rsplit(".", 1)[1] for o in outs_theirs])
+            assert_same_tensor(a.grad, b.grad, n=n, what=what + " (with torch's float64 reference)",
+                               autograd=False, offset=False, reference=references[i])
+
+
+def _float64_grads(case, upstream, dtypes):
+    """torch's input gradients in float64, from the case's inputs and upstream gradients rounded
+    to their drawn dtype: the exact answer the float32 engines both approximate."""
+    leaves = []
+    for inp in case.inputs:
+        if inp.array is None:
+            leaves.append(None)
+            continue
+        values = inp.array.astype(inp.dtype).astype("float64") if inp.differentiable else inp.array
+        leaves.append(make_tensor(torch, values, "float64" if inp.differentiable else inp.dtype,
+                                  inp.differentiable))
+    outs = _outputs(apply_case(torch, case, leaves))
+    grads = [make_tensor(torch, np.asarray(u).astype(d).astype("float64"), "float64")
+             for u, d in zip(upstream, dtypes)]
+    torch.autograd.backward(outs, grads)
+    return [None if leaf is None else leaf.grad for leaf in leaves]
 
 
 def _differentiable(case, leaves):
@@ -150,15 +190,8 @@ def test_gradgradcheck(op, data):
         pytest.fail(f"gradgradcheck failed for {case} (torch's passes): {ok}")
 
 
-# Known second-order divergences, open work: each is a strict xfail so a fix shows up as XPASS.
-_SECOND_ORDER_KNOWN = {
-    "t": "second derivative through t() differs from torch for some drawn cases",
-    "cat": "second derivative through cat() differs from torch for some drawn cases",
-}
-SECOND_ORDER_OPS = pytest.mark.parametrize(
-    "op", [pytest.param(op, marks=pytest.mark.xfail(strict=False, reason=_SECOND_ORDER_KNOWN[op.name]))
-           if op.name in _SECOND_ORDER_KNOWN else op for op in TABLE if op.second_order],
-    ids=lambda op: op.name)
+SECOND_ORDER_OPS = pytest.mark.parametrize("op", [op for op in TABLE if op.second_order],
+                                           ids=lambda op: op.name)
 
 
 def _second_order(m, case, upstream, vectors):
@@ -187,7 +220,9 @@ def _second_order(m, case, upstream, vectors):
 @given(data=st.data())
 def test_second_order_vs_torch(op, data):
     """Double backward (create_graph=True) matches torch's second derivatives."""
-    case = data.draw(cases(op, dtype="float64"), label="case")
+    # no ties: second derivatives at kinks are conventions (and prod's at zeros is an xfail of
+    # test_autograd_semantics.py)
+    case = data.draw(cases(op, dtype="float64", ties=False), label="case")
     leaves = make_leaves(torch, case, requires_grad=True)
     result = call(apply_case, torch, case, leaves)
     if isinstance(result, Raised) or not _outputs(result):

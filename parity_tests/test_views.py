@@ -5,14 +5,29 @@ writes on both engines and compares the whole storage after every step."""
 import numpy as np
 import pytest
 import torch
+from helpers import (
+    ENGINES,
+    Raised,
+    assert_same,
+    assert_same_exception,
+    call,
+    layout_signature,
+    run_both,
+    to_numpy,
+)
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
+from strategies import basic_keys, dims, shapes
 
 import tinygrad_lite as tl
-from helpers import (ENGINES, Raised, assert_same, assert_same_exception, call, layout_signature,
-                     run_both, to_numpy)
-from strategies import basic_keys, dims, shapes
 
 
 def _base(m, shape, dtype="float32"):

@@ -5,7 +5,6 @@ import numpy as np
 
 from . import backend
 from . import dtypes as _dt
-from .autograd.grad_mode import is_grad_enabled
 from .ops import elementwise as E
 from .ops import reduce as R
 from .ops import movement as M
@@ -814,10 +813,12 @@ def t_(self):
     """Transpose in place: a change of this tensor's geometry (its data does not move)."""
     self._check_inplace(writes=False)
     out = self.t()
+    node = out.grad_fn  # read before the version bump below makes out look like a stale view
     self._shape, self._stride, self._arr = out._shape, out._stride, out._arr
     self._storage.version += 1
-    if out.grad_fn is not None:
-        self.grad_fn, self._output_nr = _renamed(out, "TBackward1").grad_fn, 0
+    if node is not None:
+        node.name_ = "TBackward1"
+        self.grad_fn, self._output_nr = node, 0
     return self
 Tensor.clip_ = Tensor.clamp_
 Tensor.__ipow__ = Tensor.pow_

@@ -190,6 +190,8 @@ class Tensor:
         t._dtype = self._dtype
         t._arr = strided_view(self._storage.data, t._shape, t._stride, offset)
         t._base = self._base if self._base is not None else self
+        if "_multi_output_view" in self.__dict__:  # views of such views inherit torch's rules
+            t._multi_output_view = True
         return t
 
     def _alias(self):
@@ -346,6 +348,9 @@ class Tensor:
         base = self._base
         if base is not None and self._grad_fn is not None and \
                 self._grad_fn_version != self._storage.version:
+            if "_multi_output_view" in self.__dict__:
+                raise RuntimeError(self._multi_output_message(
+                    "its base or another view of its base has been modified inplace"))
             from .ops.movement import AsStrided
             AsStrided.view_of_base(base, self)
         return self._grad_fn
@@ -354,6 +359,13 @@ class Tensor:
     def grad_fn(self, node):
         self._grad_fn = node
         self._grad_fn_version = self._storage.version
+
+    def _multi_output_message(self, what):
+        made_by = self._grad_fn._forward_op_name()
+        return (f"Output {self._output_nr} of {made_by} is a view and {what}. This "
+                "view is the output of a function that returns multiple views. Such functions do "
+                "not allow the output views to be modified inplace. You should replace the inplace "
+                "operation by an out-of-place one.")
 
     @property
     def _version(self):
@@ -615,6 +627,8 @@ class Tensor:
                                "tensor refers to a single memory location. Please clone() the "
                                "tensor before performing the operation.")
         if is_grad_enabled():
+            if self._requires_grad and "_multi_output_view" in self.__dict__:
+                raise RuntimeError(self._multi_output_message("is being modified inplace"))
             if self._requires_grad and self.grad_fn is None:
                 raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
             base = self._base

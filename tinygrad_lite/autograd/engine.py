@@ -84,13 +84,13 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     root_grads = _make_root_grads(outputs, grad_outputs)
     roots = [_edge(o) for o in outputs]
 
-    targets = None  # (node, output_nr) -> index in inputs
+    targets = None  # (node, output_nr) -> indices in inputs (a tensor may be listed twice)
     if inputs is not None:
         targets = {}
         for i, t in enumerate(inputs):
             if not t.requires_grad:
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
-            targets[_edge(t)] = i
+            targets.setdefault(_edge(t), []).append(i)
 
     order = _topological_order([r[0] for r in roots])
     if targets is not None:  # run only the nodes that lead to an input
@@ -113,8 +113,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             grads = _run_pre_hooks(node, grads)
             if targets is not None:
                 for nr, g in enumerate(grads):
-                    idx = targets.get((node, nr))
-                    if idx is not None:
+                    for idx in targets.get((node, nr), ()):
                         captured[idx] = g
             if isinstance(node, AccumulateGrad):
                 if accumulate and (targets is None or (node, 0) in targets):

@@ -22,6 +22,14 @@ class Node:
     def name(self):
         return self.name_ or type(self).__name__ + "Backward"
 
+    def _forward_op_name(self):
+        """The name error messages use: "Backward<N>" stripped, N kept unless it is 0
+        (ExpBackward0 -> Exp, PowBackward2 -> Pow2), as torch's Node::forward_op_name."""
+        match = re.fullmatch(r"(.*)Backward(\d*)", self.name())
+        if match is None:
+            return self.name()
+        return match.group(1) + ("" if match.group(2) in ("", "0") else match.group(2))
+
     def __repr__(self):
         return f"<{self.name()} object at {hex(id(self))}>"
 
@@ -278,7 +286,7 @@ def _modified_message(t, version, made_by=None):
     type_name = {"float32": "Float", "float64": "Double", "float16": "Half"}.get(t.dtype.name, t.dtype.name)
     shape = ", ".join(map(str, t.shape))
     node, nr = made_by or (t.grad_fn, t._output_nr)
-    op = "" if node is None else re.sub(r"Backward\d*$", "", node.name().rsplit("::", 1)[-1])
+    op = "" if node is None else node._forward_op_name()
     made_by = f", which is output {nr} of {op}," if op else ""
     return ("one of the variables needed for gradient computation has been modified by an inplace "
             f"operation: [torch.{kind}{type_name}Tensor [{shape}]]{made_by} is at version "

@@ -173,7 +173,7 @@ class BinaryCrossEntropy(Function):
             loss = (y - 1) * xp.maximum(xp.log1p(-x), -100) - y * xp.maximum(xp.log(x), -100)
         if weight is not None:
             loss = loss * weight._arr
-        return reduce_array(loss.astype(x.dtype, copy=False), reduction)
+        return reduce_array(laid_out(loss.astype(x.dtype, copy=False), input, target), reduction)
 
     @staticmethod
     def backward(ctx, grad):
@@ -245,7 +245,7 @@ class NllLoss(Function):
     """-input[n, target[n], ...] * weight[target], over class dim 1 (0 for a 1-D input)."""
 
     name_ = "NllLossBackward0"
-
+    saves_indices = True  # the target: a second backward without retain_graph fails, as torch
     @staticmethod
     def forward(ctx, input, target, weight, reduction, ignore_index):
         check_no_requires_grad(ctx, "nll_loss_forward", {2: "weight"})
@@ -279,6 +279,7 @@ class NllLoss(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        ctx._check_saved()
         xp = backend.xp_of(ctx.safe)
         if ctx.reduction == "none":
             grad = grad.unsqueeze(ctx.class_dim)
@@ -294,7 +295,7 @@ class NllLoss(Function):
 
 class Embedding(Function):
     name_ = "EmbeddingBackward0"
-
+    saves_indices = True  # a second backward without retain_graph fails, as torch
     @staticmethod
     def forward(ctx, weight, indices, padding_idx, scale_grad_by_freq):
         if indices._dtype.name not in ("int64", "int32"):
@@ -310,6 +311,7 @@ class Embedding(Function):
 
     @staticmethod
     def backward(ctx, grad):
+        ctx._check_saved()
         xp = backend.xp_of(ctx.indices)
         flat = ctx.indices
         rows = grad.reshape(ctx.indices.size, ctx.weight_shape[1])  # -1 fails on empty grads

@@ -119,5 +119,9 @@ class Softplus(Function):
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
         beta, threshold = ctx.params
-        z = (a * beta).sigmoid()
-        return grad * a.new_ones(()).where(a * beta > threshold, z), None, None
+        x = a * beta
+        z = x.sigmoid()
+        # at x == threshold torch's first derivative takes the soft branch but its second
+        # derivative (softplus_double_backward: x < threshold) is 0: a constant there
+        z = z.detach().where(x == threshold, z)
+        return grad * a.new_ones(()).where(x > threshold, z), None, None

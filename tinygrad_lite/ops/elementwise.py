@@ -1,4 +1,6 @@
 """Elementwise arithmetic and math. Forward on arrays; backward in differentiable tensor ops."""
+import math
+
 from ..autograd.function import Function
 from ..dtypes import result_type, get_default_dtype, bool_
 from ..backend import contiguous_strides, pointwise_strides, with_strides
@@ -180,15 +182,15 @@ class Pow(Function):
                 ga = (grad * (b_val * a_val ** (b_val - 1))).masked_fill(b_val == 0, 0.0)
             elif b_val == 0:
                 ga = grad.new_zeros(grad.shape)
-            else:  # (a ** 1 is a: one op fewer for the common square)
-                ga = grad * b_val * (a_val if b_val == 2 else a_val ** (b_val - 1))
+            else:  # grouped as torch's pow_backward (a ** 1 is a: one op fewer for a square)
+                ga = grad * (b_val * (a_val if b_val == 2 else a_val ** (b_val - 1)))
         if ctx.needs_input_grad[1]:
             if isinstance(a_val, Tensor):
-                gb = grad * out * a_val.log()
-                gb = gb.masked_fill((a_val == 0) & (b_val >= 0), 0.0)
+                gb = grad * (out * a_val.log()).masked_fill((a_val == 0) & (b_val >= 0), 0.0)
+            elif a_val == 0:  # 0 ** b: 0 for b >= 0, else inf * log(0)
+                gb = grad * (out * -math.inf).masked_fill(b_val >= 0, 0.0)
             else:
-                import math
-                gb = grad * out * math.log(a_val) if a_val != 0 else grad * out * 0.0
+                gb = grad * (out * math.log(a_val))
         return ga, gb
 
 

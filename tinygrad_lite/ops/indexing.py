@@ -74,7 +74,6 @@ class Index(Function):
     @staticmethod
     def forward(ctx, a, key):
         ctx.in_shape, ctx.key = a._shape, key
-        xp = backend.xp_of(a._arr)
         return backend.contiguous(a._arr[key])
 
     @staticmethod
@@ -126,7 +125,8 @@ class IndexPut(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        ctx._check_saved()
+        if ctx.needs_input_grad[2] or not ctx.accumulate:  # when the indices are read
+            ctx._check_saved()
         from ..autograd.engine import _sum_to
         ga = gv = None
         if ctx.needs_input_grad[0]:
@@ -183,7 +183,8 @@ class ScatterAdd(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        ctx._check_saved()
+        if ctx.needs_input_grad[3]:  # the indices are only read (and so only missed) for src
+            ctx._check_saved()
         gsrc = grad.gather(ctx.dim, ctx.index) if ctx.needs_input_grad[3] else None
         return grad, None, None, gsrc
 

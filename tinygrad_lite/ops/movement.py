@@ -2,8 +2,7 @@
 from .. import backend
 from .. import dtypes as _dt
 from ..autograd.function import Function, _edge
-from ..backend import contiguous_strides
-from ..tensor import Tensor, _view_strides, _infer_size, _wrap_dim, _broadcast_shape
+from ..tensor import Tensor, _view_strides, _infer_size, _wrap_dim
 
 
 # geometry: each returns a view Tensor (no grad recording) -------------------------------
@@ -332,7 +331,20 @@ def storage_positions(xp, shape, stride, offset):
     return pos
 
 
-class Unbind(Function):
+class _MultiOutputView(Function):
+    """A function returning several views at once (unbind, split): torch forbids writing into
+    them in place while recording, and using them once their base was written into."""
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        outs = super().apply(*args, **kwargs)
+        for out in outs:
+            if out._grad_fn is not None:
+                out._multi_output_view = True
+        return outs
+
+
+class Unbind(_MultiOutputView):
     name_ = "UnbindBackward0"
 
     @staticmethod
@@ -347,7 +359,7 @@ class Unbind(Function):
         return stack(grads, ctx.dim), None
 
 
-class Split(Function):
+class Split(_MultiOutputView):
     name_ = "SplitBackward0"
 
     @staticmethod
@@ -377,7 +389,9 @@ class Cat(Function):
         ref = next((t for t in tensors if not (t.ndim == 1 and t._shape[0] == 0)), tensors[0])
         if ref.ndim == 0:
             raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated")
-        dim = _wrap_dim(dim, ref.ndim)
+        # torch skips 1-D empty tensors (legacy), and with nothing else left, the dim too
+        legacy_empty = all(t.ndim == 1 and t._shape[0] == 0 for t in tensors)
+        dim = 0 if legacy_empty else _wrap_dim(dim, ref.ndim)
         dtype = tensors[0]._dtype
         for i, t in enumerate(tensors):
             dtype = _dt.promote_types(dtype, t._dtype)
@@ -391,7 +405,8 @@ class Cat(Function):
                                        f"Expected size {ref._shape[d]} but got size {t._shape[d]} "
                                        f"for tensor number {i} in the list.")
         ctx.dim = dim
-        ctx.sizes = [t._shape[dim] if t.ndim == ref.ndim else 0 for t in tensors]
+        # None: a 1-D empty tensor, whose gradient is a fresh empty tensor (as torch's)
+        ctx.sizes = [None if t.ndim == 1 and t._shape[0] == 0 else t._shape[dim] for t in tensors]
         xp = backend.xp_of(ref._arr)
         arrays = [t._arr.astype(dtype.np, copy=False) for t in tensors
                   if not (t.ndim == 1 and t._shape[0] == 0 and ref.ndim != 1)]
@@ -401,7 +416,10 @@ class Cat(Function):
     def backward(ctx, grad):
         grads, start = [], 0
         for n in ctx.sizes:
-            grads.append(grad.narrow(ctx.dim, start, n) if n or grad.ndim else None)
+            if n is None:
+                grads.append(grad.new_zeros((0,)).detach())
+                continue
+            grads.append(grad.narrow(ctx.dim, start, n))
             start += n
         return (None,) + tuple(grads)
 

@@ -1,4 +1,5 @@
 """Reductions (sum, mean, prod, max/min, var/std, norm) and the normalisers softmax/logsumexp."""
+import warnings
 import collections
 
 from .. import backend
@@ -124,6 +125,8 @@ class Prod(Function):
     @staticmethod
     def backward(ctx, grad):
         a, out = ctx.saved_tensors
+        if a.ndim == 0:  # the product of one number is that number
+            return grad, None, None, None
         if not bool((a == 0).any()):
             return grad_to_input(grad * out, ctx.in_shape, ctx.dims, ctx.keepdim) / a, None, None, None
         # with zeros: the product of all the other elements, from exclusive cumulative products
@@ -267,12 +270,21 @@ class Var(Function):
         for d in dims:
             n *= a._shape[d] if a.ndim else 1
         ctx.n = n
+        if n - correction <= 0:
+            warnings.warn("var(): degrees of freedom is <= 0. Correction should be strictly less "
+                          "than the reduction factor (input numel divided by output numel).",
+                          UserWarning, stacklevel=4)
         xp = backend.xp_of(a._arr)
         with xp.errstate(all="ignore"):  # n <= correction gives inf/nan, as torch
             # accumulated in float64 for float32 input, as torch's acc_type
-            acc = xp.float64 if a._dtype is _dt.float32 else None
-            out = xp.asarray(xp.var(a._arr, axis=_axis(dims, a.ndim), ddof=correction,
-                                    keepdims=keepdim, dtype=acc))
+            x = a._arr.astype(xp.float64) if a._dtype is _dt.float32 else a._arr
+            axis = _axis(dims, a.ndim)
+            # two passes with a corrected mean: exactly 0 for equal values (torch's Welford
+            # gives 0 there, and std's gradient at 0 is 0), not a rounding residue
+            mean = x.mean(axis=axis, keepdims=True)
+            mean = mean + (x - mean).mean(axis=axis, keepdims=True)
+            dev = x - mean
+            out = xp.asarray((dev * dev).sum(axis=axis, keepdims=keepdim) / max(n - correction, 0))
             if take_sqrt:
                 out = xp.sqrt(out)
         out = Tensor._make(backend.contiguous(out.astype(a._dtype.np, copy=False)))
