@@ -836,6 +836,7 @@ TABLE = [
         custom("Tensor.__pow__(number)", lambda m, x, e: x ** e)]), (NONZERO,), _one(),
        extras=_pow_exponents),
     binary("square", (REAL,), names="Tensor.square torch.square Tensor.square_", scalar_inputs=()),
+    binary("xlogy", (REAL, POSITIVE)),  # x == 0 drawn often; y <= 0 by test_autograd_semantics
     binary("maximum", names="Tensor.maximum torch.maximum", scalar_inputs=(), ties=True,
            extra=[custom("Tensor.max(other)", lambda m, x, y: x.max(y))]),
     binary("minimum", names="Tensor.minimum torch.minimum", scalar_inputs=(), ties=True,

@@ -570,3 +570,20 @@ def test_batch_norm_backward_with_strided_weight():
         m.nn.functional.batch_norm(x, None, None, weight, None, training=True).pow(2).sum().backward()
         return x.grad
     same(program)
+
+
+@pytest.mark.parametrize("upstream", [0.0, 1.0])
+def test_xlogy_gradients_at_zero_and_nonpositive_y(upstream):
+    """torch's convention at x == 0, y <= 0 (the directional derivative along x = 0, not NaN),
+    for tensor and number y, and through kl_div with a target that requires grad."""
+    def program(m):
+        x = m.tensor([0.0, 0.0, 0.0, 2.0, 1.5, 0.0], dtype=m.float64, requires_grad=True)
+        y = m.tensor([0.0, -1.0, 2.0, -1.0, 0.0, float("nan")], dtype=m.float64, requires_grad=True)
+        out = [m.xlogy(x, y), x.xlogy(-2.0), x.xlogy(0.0), x.xlogy(3.0)]
+        for o in out:
+            o.backward(m.full_like(o, upstream), retain_graph=True)
+        t = m.tensor([-1.75, 0.0, 0.5], dtype=m.float64, requires_grad=True)
+        loss = m.nn.functional.kl_div(x[:3], t, reduction="sum")
+        (loss * upstream).backward()
+        return out, loss, x.grad, y.grad, t.grad
+    same(program)

@@ -12,6 +12,8 @@ Backward runs only through graphs recorded after the last in-place update: which
 saves (and so which later writes make its backward fail) is checked by the dedicated tests of
 test_autograd_semantics.py, not op by op here.
 """
+import os
+
 import numpy as np
 import torch
 from helpers import Raised, assert_same, assert_same_exception, call, make_tensor
@@ -143,7 +145,10 @@ class ProgramMachine(RuleBasedStateMachine):
                             autograd=False, layout=False)
 
 
-ProgramMachine.TestCase.settings = settings(max_examples=max(10, settings.default.max_examples // 2),
+# FUZZ_EXAMPLES overrides the profile's count (the issue's 10^4-program run:
+# HYPOTHESIS_PROFILE=thorough FUZZ_EXAMPLES=10000 pytest parity_tests/test_fuzz_programs.py)
+_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", max(10, settings.default.max_examples // 2)))
+ProgramMachine.TestCase.settings = settings(max_examples=_EXAMPLES,
                                             stateful_step_count=25, deadline=None,
                                             phases=[Phase.explicit, Phase.reuse, Phase.generate])
 TestProgramMachine = ProgramMachine.TestCase

@@ -52,6 +52,12 @@ def min(input, dim=None, keepdim=False, *, out=None):  # noqa: A001
 
 
 @_export
+def xlogy(input, other, *, out=None):
+    """input * log(other), 0 where input is 0; either side may be a Python number."""
+    return _E.Xlogy.apply(input, other)
+
+
+@_export
 def where(condition, input=None, other=None):
     if input is None and other is None:
         return condition.nonzero(as_tuple=True)

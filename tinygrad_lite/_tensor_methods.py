@@ -236,6 +236,11 @@ def _renamed(out, name, other=None):
 
 
 @_method
+def xlogy(self, other):
+    return E.Xlogy.apply(self, _other(other))
+
+
+@_method
 def maximum(self, other):
     return E.Maximum.apply(self, _other(other))
 
@@ -804,7 +809,7 @@ for _name in ("pow", "clamp", "exp", "log", "sqrt", "neg", "abs", "relu", "sigmo
               "sin", "cos", "floor", "ceil", "round", "trunc", "reciprocal", "masked_fill",
               "addcmul", "addcdiv", "lerp", "clamp_min", "clamp_max", "sign", "square",
               "hardtanh", "scatter", "scatter_add", "index_put", "rsqrt", "log1p", "expm1", "tan",
-              "asin", "acos", "atan", "sinh", "cosh", "log2", "log10", "erf", "fmod", "remainder"):
+              "asin", "acos", "atan", "sinh", "cosh", "log2", "log10", "erf", "fmod", "remainder", "xlogy"):
     setattr(Tensor, _name + "_", _inplace_of(_name))
 
 

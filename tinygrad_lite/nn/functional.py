@@ -502,7 +502,7 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
     if log_target:
         loss = target.exp() * (target - input)
     else:  # xlogy(target, target): 0 where target is 0
-        loss = (target * target.log()).masked_fill(target == 0, 0.0) - target * input
+        loss = target.xlogy(target) - target * input
     if reduction == "batchmean":
         return loss.sum() / input.shape[0] if input.ndim else loss.sum()
     return _reduce(loss, _reduction(None, None, reduction))

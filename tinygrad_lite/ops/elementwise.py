@@ -525,6 +525,44 @@ class ClampTensor(Clamp):
     wrapped_inputs = (1, 2)
 
 
+class Xlogy(Function):
+    """x * log(y), 0 where x is 0 (unless y is NaN); int inputs give the default float."""
+
+    name_ = "XlogyBackward0"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        x, y, dtype = operands(a, b, get_default_dtype())
+        if not dtype.is_floating_point:
+            dtype = get_default_dtype()
+            x, y = _cast_arr(x, dtype), _cast_arr(y, dtype)
+        ctx.a_scalar, ctx.b_scalar = _scalar(a), _scalar(b)
+        if ctx.b_scalar is not None:
+            ctx.name_ = "XlogyBackward2"
+        elif ctx.a_scalar is not None:
+            ctx.name_ = "XlogyBackward1"
+        ctx.save_for_backward(a if ctx.a_scalar is None else None, b if ctx.b_scalar is None else None)
+        xp = _xp(a) if isinstance(a, Tensor) else _xp(b)
+        with xp.errstate(all="ignore"):
+            out = xp.where((x == 0) & ~xp.isnan(y), dtype.np.type(0), x * xp.log(y))
+        return laid_out(xp.asarray(out, dtype=dtype.np), a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        # torch's derivatives.yaml: 0 (not NaN) for x == 0, y <= 0, the derivative along x = 0
+        a, b = ctx.saved_tensors
+        a = a if a is not None else ctx.a_scalar
+        b = b if b is not None else ctx.b_scalar
+        ga = gb = None
+        if ctx.needs_input_grad[0] and isinstance(b, Tensor):
+            ga = grad.xlogy(b).masked_fill((a == 0) & (b <= 0), 0.0)
+        elif ctx.needs_input_grad[0]:  # a Python number y
+            ga = grad.xlogy(b) if b > 0 else grad.xlogy(b).masked_fill(a == 0, 0.0)
+        if ctx.needs_input_grad[1]:
+            gb = grad * a / b
+        return ga, gb
+
+
 class Maximum(Function):
     name_ = "MaximumBackward0"
     pick = "maximum"
