@@ -587,3 +587,31 @@ def test_xlogy_gradients_at_zero_and_nonpositive_y(upstream):
         (loss * upstream).backward()
         return out, loss, x.grad, y.grad, t.grad
     same(program)
+
+
+@pytest.mark.parametrize("name", ["relu", "hardtanh", "clamp", "clamp_min", "clamp_tensor", "leaky_relu",
+                                  "elu", "relu6"])
+def test_nan_and_inf_gradients_through_masking_backwards(name):
+    """Where torch's backward selects the gradient (threshold_backward, clamp_backward's where), a
+    NaN or inf upstream gradient outside the active region gives 0, not NaN."""
+    def program(m):
+        fns = {"relu": lambda x: x.relu(), "hardtanh": m.nn.functional.hardtanh,
+               "clamp": lambda x: x.clamp(-1, 1), "clamp_min": lambda x: x.clamp(min=0.5),
+               "clamp_tensor": lambda x: x.clamp(m.tensor([-1.0, 0, 0, 0, 0]), m.tensor([1.0, 1, 1, 1, 1])),
+               "leaky_relu": m.nn.functional.leaky_relu, "elu": m.nn.functional.elu,
+               "relu6": m.nn.functional.relu6}
+        x = m.tensor([-2.0, 0.0, 0.5, 3.0, float("nan")], requires_grad=True)
+        fns[name](x).backward(m.tensor([float("nan"), float("inf"), 1.0, -float("inf"), 2.0]))
+        return x.grad
+    same(program)
+
+
+@pytest.mark.parametrize("create_graph", [False, True])
+def test_nll_loss_gradient_is_zero_off_target_even_for_nan_upstream(create_graph):
+    """nll_loss writes only the valid targets' entries: NaN / inf upstream gradients stay there."""
+    def program(m):
+        x = m.tensor([[0.5, -1.0, 2.0], [0.1, 0.2, 0.3], [1.0, 1.0, 1.0]], requires_grad=True)
+        loss = m.nn.functional.nll_loss(x, m.tensor([-100, 2, 0]), reduction="none")
+        return m.autograd.grad(loss, x, m.tensor([float("nan"), 1.0, float("inf")]),
+                               create_graph=create_graph)
+    same(program)

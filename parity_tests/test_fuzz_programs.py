@@ -92,6 +92,8 @@ class ProgramMachine(RuleBasedStateMachine):
             return x
         assert_same(ours, theirs, what=what)
         if isinstance(theirs, (tuple, list)):
+            if not theirs:  # (unbind along an empty dim)
+                return x
             ours, theirs = ours[0], theirs[0]
         if not isinstance(theirs, torch.Tensor) or not theirs.dtype.is_floating_point:
             return x
@@ -146,11 +148,13 @@ class ProgramMachine(RuleBasedStateMachine):
 
 
 # FUZZ_EXAMPLES overrides the profile's count (the 10^4-program run:
-# HYPOTHESIS_PROFILE=thorough FUZZ_EXAMPLES=10000 pytest parity_tests/test_fuzz_programs.py)
+# HYPOTHESIS_PROFILE=thorough FUZZ_EXAMPLES=10000 pytest parity_tests/test_fuzz_programs.py);
+# FUZZ_SHRINK=1 shrinks a failing program (off by default: a long program shrinks for minutes)
 _EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", max(10, settings.default.max_examples // 2)))
 ProgramMachine.TestCase.settings = settings(max_examples=_EXAMPLES,
                                             stateful_step_count=25, deadline=None,
-                                            phases=[Phase.explicit, Phase.reuse, Phase.generate])
+                                            phases=[Phase.explicit, Phase.reuse, Phase.generate]
+                                            + ([Phase.shrink] if os.environ.get("FUZZ_SHRINK") else []))
 TestProgramMachine = ProgramMachine.TestCase
 
 

@@ -72,6 +72,7 @@ def test_backward(op, data):
     if not outs_theirs:
         assert not _outputs(ours), f"{case}: only tinygrad_lite's result requires grad"
         return
+    _assume_defined(op, outs_theirs)
     upstream = [data.draw(arrays(tuple(o.shape), REAL), label="upstream") for o in outs_theirs]
     errors = []
     for m, outs in ((tl, _outputs(ours)), (torch, outs_theirs)):
@@ -102,6 +103,11 @@ def test_backward(op, data):
                 case, upstream, [str(o.dtype).rsplit(".", 1)[1] for o in outs_theirs])
             assert_same_tensor(a.grad, b.grad, n=n, what=what + " (with torch's float64 reference)",
                                autograd=False, offset=False, reference=references[i])
+
+
+def _assume_defined(op, torch_outputs):
+    """Draw again where the op's gradient is undefined (see Op.undefined_at)."""
+    assume(not (op.undefined_at and any(op.undefined_at(o) for o in torch_outputs)))
 
 
 def _float64_grads(case, upstream, dtypes):
@@ -143,6 +149,7 @@ def _gradcheck_case(op, data):
     result = call(apply_case, tl, case, leaves)
     if isinstance(result, Raised) or not idx or not _outputs(result):
         return None
+    _assume_defined(op, _outputs(result))
     return case, leaves, idx
 
 
@@ -228,6 +235,7 @@ def test_second_order_vs_torch(op, data):
     if isinstance(result, Raised) or not _outputs(result):
         return
     outs = _outputs(result)
+    _assume_defined(op, outs)
     upstream = [data.draw(arrays(tuple(o.shape), REAL), label="upstream") for o in outs]
     idx = [i for i, leaf in enumerate(leaves) if leaf is not None and leaf.requires_grad]
     vectors = [data.draw(arrays(tuple(leaves[i].shape), REAL), label="v") for i in idx]

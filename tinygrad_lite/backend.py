@@ -199,6 +199,32 @@ def with_strides(array, strides):
     return copy_with_strides(array, strides)
 
 
+_CHANNELS_LAST_ORDER = {4: (1, 3, 2, 0), 5: (1, 4, 3, 2, 0)}  # dims by increasing stride
+
+
+def is_channels_last(shape, strides):
+    """Whether torch's suggest_memory_format picks channels-last (3d) for a 4-D (5-D) tensor with
+    these strides (c10's is_channels_last_strides_2d/3d, ambiguous cases resolved as it does)."""
+    order = _CHANNELS_LAST_ORDER.get(len(shape))
+    if order is None or strides[1] == 0:
+        return False
+    smallest = 0
+    for d in order:
+        if shape[d] == 0 or strides[d] < smallest or (d == 0 and smallest == strides[1]):
+            return False
+        smallest = strides[d] * shape[d] if shape[d] > 1 else strides[d]
+    return True
+
+
+def channels_last_strides(shape):
+    """Channels-last (3d) element strides for a 4-D (5-D) shape."""
+    out, acc = [0] * len(shape), 1
+    for d in _CHANNELS_LAST_ORDER[len(shape)]:
+        out[d] = acc
+        acc *= max(shape[d], 1)
+    return tuple(out)
+
+
 def clone_preserving(array):
     """A copy laid out as torch's clone() (empty_like) lays it out: a dense layout is kept,
     another one becomes dense keeping the order of the dims."""
@@ -225,14 +251,33 @@ def contiguous(array):
     return array if array.flags.c_contiguous else xp.ascontiguousarray(array)
 
 
-@functools.lru_cache(maxsize=4096)
 def contiguous_strides(shape):
-    """Row-major element strides for `shape` (a tuple), as torch computes them."""
-    strides, acc = [], 1
-    for n in reversed(shape):
-        strides.append(acc)
-        acc *= max(n, 1)
-    return tuple(reversed(strides))
+    """Row-major element strides for `shape` (a tuple), as torch computes them (memoised: every
+    new tensor asks, and a dict lookup is the cheapest answer)."""
+    strides = _STRIDES.get(shape)
+    if strides is None:
+        acc, reverse = 1, []
+        for n in reversed(shape):
+            reverse.append(acc)
+            acc *= max(n, 1)
+        strides = tuple(reversed(reverse))
+        if len(_STRIDES) > 4096:
+            _STRIDES.clear()
+        _STRIDES[shape] = strides
+    return strides
+
+
+_STRIDES = {}
+
+
+def matmul2d(x, y):
+    """x @ y for matrices, as a C-contiguous array. OpenBLAS runs a few-row x times a transposed
+    y (a Linear layer's x @ W.T) about 1.5x slower than the same product transposed
+    (W @ x.T).T, so small row counts take that route (measured in benchmarks/, MLP batch 32)."""
+    if (type(x) is np.ndarray and 2 <= x.shape[0] <= 64 and y.shape[1] >= 64
+            and x.flags.c_contiguous and y.flags.f_contiguous and not y.flags.c_contiguous):
+        return np.ascontiguousarray(np.matmul(y.T, x.T).T)
+    return x @ y
 
 
 def to_host(array):

@@ -157,12 +157,14 @@ class Tensor:
         t = _new_object(Tensor)
         if type(arr) is not np.ndarray:
             arr = _normalize_array(arr)
+            if device is None and type(arr) is not np.ndarray:
+                device = backend.device("cuda", arr.device.id)
         if device is None:
-            device = backend.CPU if type(arr) is np.ndarray else backend.device("cuda", arr.device.id)
+            device = _CPU
         if arr.flags.c_contiguous:
             shape = arr.shape
-            t._storage = Storage(arr.reshape(-1), device)
-            t._stride = contiguous_strides(shape)
+            t._storage = Storage(arr if len(shape) == 1 else arr.reshape(-1), device)
+            t._stride = _STRIDES.get(shape) or contiguous_strides(shape)
         else:
             flat, t._stride = flat_buffer(arr)
             t._storage = Storage(flat, device)
@@ -742,6 +744,8 @@ def _can_cast(src, dst):
 
 _new_object = object.__new__
 _NP_TO_DTYPE = _dt._FROM_NP
+_STRIDES = backend._STRIDES
+_CPU = backend.CPU
 
 
 def _normalize_array(arr):

@@ -2,7 +2,8 @@
 import sys
 
 from .function import AccumulateGrad, _edge
-from .anomaly import is_anomaly_enabled, call_backward_checked
+from . import anomaly as _anomaly
+from .anomaly import call_backward_checked
 from .grad_mode import no_grad, enable_grad
 
 
@@ -110,7 +111,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             grads = buffers.pop(node, None)
             if grads is None:
                 continue
-            grads = _run_pre_hooks(node, grads)
+            if node._tensor_hooks or node._pre_hooks:
+                grads = _run_pre_hooks(node, grads)
             if targets is not None:
                 for nr, g in enumerate(grads):
                     for idx in targets.get((node, nr), ()):
@@ -135,7 +137,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
 def _run_node(node, grads, buffers, retain_graph):
     """Run one node's backward and send its gradients on (a function of its own, so that no
     stale local keeps a gradient alive: _accumulate_leaf counts the references to it)."""
-    if is_anomaly_enabled():
+    if _anomaly._enabled:
         results = call_backward_checked(node, grads, _call_backward)
     else:
         results = _call_backward(node, grads)
@@ -154,13 +156,12 @@ def _run_node(node, grads, buffers, retain_graph):
 def _accumulate(buffers, node, nr, g):
     slot = buffers.get(node)
     if slot is None:
-        n = getattr(node, "_n_outputs", 1)
-        slot = buffers[node] = [None] * n
+        slot = buffers[node] = [None] * node._n_outputs
     slot[nr] = g if slot[nr] is None else slot[nr] + g
 
 
 def _run_pre_hooks(node, grads):
-    tensor_hooks = getattr(node, "_tensor_hooks", None)
+    tensor_hooks = node._tensor_hooks
     if tensor_hooks:
         for nr, hooks in tensor_hooks.items():
             for hook in hooks:
@@ -174,7 +175,7 @@ def _run_pre_hooks(node, grads):
                 t = retained()
                 g = grads[nr].detach() if not grads[nr].requires_grad else grads[nr]
                 t.grad = g.clone() if t.grad is None else t.grad + g
-    for hook in getattr(node, "_pre_hooks", ()):
+    for hook in node._pre_hooks:
         new = hook(tuple(grads))
         if new is not None:
             grads = list(new)
@@ -182,22 +183,24 @@ def _run_pre_hooks(node, grads):
 
 
 def _call_backward(node, grads):
-    if node.materialize_grads and any(g is None for g in grads):
-        grads = [g if g is not None else _zeros_for(node, i) for i, g in enumerate(grads)]
+    if node.materialize_grads:
+        for i, g in enumerate(grads):
+            if g is None:
+                grads[i] = _zeros_for(node, i)
     results = node.backward(node, *grads)
-    if not isinstance(results, tuple):
-        results = (results,)
-    n_inputs = getattr(node, "_n_args", len(node.next_functions))
+    if type(results) is not tuple:
+        results = tuple(results) if isinstance(results, tuple) else (results,)
+    n_inputs = node._n_args if node._n_args is not None else len(node.next_functions)
     if len(results) != n_inputs:
         if len(results) > n_inputs and all(r is None for r in results[n_inputs:]):
             results = results[:n_inputs]
         else:
             raise RuntimeError(f"function {node.name()} returned an incorrect number of gradients "
                                f"(expected {n_inputs}, got {len(results)})")
-    slots = getattr(node, "_input_slots", None)
+    slots = node._input_slots
     if slots is not None and len(slots) != n_inputs:  # one gradient per graph input
-        results = tuple(results[i] for i in slots)
-    for hook in getattr(node, "_post_hooks", ()):
+        results = tuple([results[i] for i in slots])
+    for hook in node._post_hooks:
         new = hook(results, tuple(grads))
         if new is not None:
             results = tuple(new)

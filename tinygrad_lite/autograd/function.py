@@ -2,6 +2,8 @@
 node (torch's grad_fn) and the context of its backward."""
 import re
 
+import numpy as np
+
 from .anomaly import warn_nonfinite_outputs, record_forward_trace
 from . import anomaly as _anomaly
 from .grad_mode import _set_enabled, _state as _grad_state
@@ -18,6 +20,11 @@ class Node:
 
     name_ = None
     next_functions = ()
+    # set on instances only when used (the engine reads them on every node)
+    _pre_hooks = _post_hooks = ()
+    _tensor_hooks = None
+    _n_args = _input_slots = None
+    _n_outputs = 1
 
     def name(self):
         return self.name_ or type(self).__name__ + "Backward"
@@ -186,28 +193,36 @@ class Function(Node):
         raise NotImplementedError("You must implement either the backward or vjp method for your "
                                   "custom autograd.Function to use it with backward mode AD.")
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # a built-in op's forward computes on arrays and records nothing
+        cls._builtin = cls.__module__.startswith("tinygrad_lite.")
+
     @classmethod
     def apply(cls, *args, **kwargs):
         ctx = _new_object(cls)
         requires_grad = False
-        enabled = getattr(_grad_state, "enabled", True)
-        if enabled:
+        if getattr(_grad_state, "enabled", True):
             needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
             requires_grad = True in needs
             ctx.needs_input_grad = needs
+            # forward runs with grad mode off, as torch's (a built-in op's forward with no input
+            # that requires grad could not record anything: it skips the switch)
+            if requires_grad or kwargs or not cls._builtin:
+                _grad_state.enabled = False
+                try:
+                    out = cls.forward(ctx, *args, **kwargs)
+                finally:
+                    _grad_state.enabled = True
+            else:
+                out = cls.forward(ctx, *args)
         else:
             ctx.needs_input_grad = (False,) * len(args)
-        if enabled:  # forward always runs with grad mode off, as torch's
-            _set_enabled(False)
-            try:
-                out = cls.forward(ctx, *args, **kwargs)
-            finally:
-                _set_enabled(True)
-        else:
             out = cls.forward(ctx, *args, **kwargs)
         single = type(out) is not tuple
         if single:
-            outs = (out if isinstance(out, Tensor) or out is None else Tensor._make(out),)
+            outs = (Tensor._make(out) if type(out) is _ndarray else out if isinstance(out, Tensor)
+                    or out is None else Tensor._make(out),)
         else:  # a custom forward may also return plain Python values: they pass through
             outs = tuple([o if isinstance(o, Tensor) or o is None or type(o) in _PLAIN
                           else Tensor._make(o) for o in out])
@@ -219,6 +234,7 @@ class Function(Node):
 
 
 _PLAIN = (bool, int, float, complex, str, tuple, list, dict)
+_ndarray = np.ndarray
 
 
 def _record(ctx, cls, args, needs, outs):

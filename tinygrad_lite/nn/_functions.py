@@ -64,7 +64,11 @@ class Addmm(Function):
         ctx.save_for_backward(mat2 if ctx.needs_input_grad[1] else None,
                               mat1 if ctx.needs_input_grad[2] else None)
         ctx.column_major = column_major(mat1), column_major(mat2)
-        return mat1._arr @ mat2._arr + bias._arr
+        out = backend.matmul2d(mat1._arr, mat2._arr)
+        if bias._arr.dtype == out.dtype and out.ndim == 2:
+            out += bias._arr  # in place: one allocation fewer, the same sum
+            return out
+        return out + bias._arr
 
     @staticmethod
     def backward(ctx, grad):
@@ -102,7 +106,7 @@ class _PointwiseLoss(Function):
         ctx.reduction, ctx.param = reduction, param
         xp = backend.xp_of(x)
         with _quiet(xp):
-            return reduce_array(ctx.value(xp, x - y, param), reduction)
+            return reduce_array(laid_out(ctx.value(xp, x - y, param), input, target), reduction)
 
     @staticmethod
     def backward(ctx, grad):
@@ -246,6 +250,7 @@ class NllLoss(Function):
 
     name_ = "NllLossBackward0"
     saves_indices = True  # the target: a second backward without retain_graph fails, as torch
+
     @staticmethod
     def forward(ctx, input, target, weight, reduction, ignore_index):
         check_no_requires_grad(ctx, "nll_loss_forward", {2: "weight"})
@@ -274,23 +279,53 @@ class NllLoss(Function):
         if any(ctx.needs_input_grad):  # the loss is linear in input: keep the target's coefficients
             with _quiet(xp):
                 ctx.safe, ctx.target_coeff = safe, xp.where(valid, -w / total, x.dtype.type(0))
-            ctx.input_shape = x.shape
+            ctx.valid = valid
+            ctx.save_for_backward(input)  # (torch saves it: writing into it breaks backward)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         ctx._check_saved()
-        xp = backend.xp_of(ctx.safe)
-        if ctx.reduction == "none":
-            grad = grad.unsqueeze(ctx.class_dim)
-        coeff = ctx.target_coeff
-        if not is_grad_enabled():  # first-order: scatter the target's gradients into zeros
-            gx = xp.zeros(ctx.input_shape, coeff.dtype)
-            xp.put_along_axis(gx, ctx.safe, grad._arr * coeff, ctx.class_dim)
-            return Tensor._make(gx), None, None, None, None
-        dense = xp.zeros(ctx.input_shape, coeff.dtype)
-        xp.put_along_axis(dense, ctx.safe, coeff, ctx.class_dim)
-        return grad * Tensor._make(dense), None, None, None, None
+        (input,) = ctx.saved_tensors
+        return NllLossBackward.apply(grad, input, ctx), None, None, None, None
+
+
+class NllLossBackward(Function):
+    """nll_loss's gradient as a node of its own (torch's NllLossBackwardBackward0): linear in the
+    upstream gradient, constant in the input (whose second derivative is zero)."""
+
+    name_ = "NllLossBackwardBackward0"
+
+    @staticmethod
+    def forward(ctx, grad, input, loss):
+        if loss.name_ == "NllLoss2DBackward0":
+            ctx.name_ = "NllLoss2DBackwardBackward0"
+        ctx.loss, ctx.input_shape = loss, input._shape
+        g = grad._arr
+        if loss.reduction == "none":
+            g = backend.xp_of(g).expand_dims(g, loss.class_dim)
+        xp = backend.xp_of(g)
+        coeff = loss.target_coeff
+        # only the valid targets' entries are written: elsewhere the gradient is 0 even where the
+        # upstream gradient is NaN or inf, as torch's nll_loss_backward
+        gx = xp.zeros(input._shape, coeff.dtype)
+        with _quiet(xp):
+            values = xp.where(loss.valid, g * coeff, coeff.dtype.type(0))
+        xp.put_along_axis(gx, loss.safe, values, loss.class_dim)
+        return gx
+
+    @staticmethod
+    def backward(ctx, gg):
+        loss = ctx.loss
+        ggrad = ginput = None
+        if ctx.needs_input_grad[0]:  # the same scatter read back: a gather
+            safe = Tensor._make(loss.safe)
+            picked = gg.gather(loss.class_dim, safe) * Tensor._make(loss.target_coeff)
+            picked = picked.masked_fill(Tensor._make(~loss.valid), 0.0)
+            ggrad = picked.squeeze(loss.class_dim) if loss.reduction == "none" else picked.sum()
+        if ctx.needs_input_grad[1]:
+            ginput = gg.new_zeros(ctx.input_shape)
+        return ggrad, ginput, None
 
 
 class Embedding(Function):
@@ -464,7 +499,13 @@ class ConstantPadNd(Function):
         ctx.pad = pad
         if not any(w for pair in widths for w in pair):  # only cropping: torch clones the view
             return backend.clone_preserving(x[tuple(crop)])
-        return backend.contiguous(xp.pad(x[tuple(crop)], widths, constant_values=value))
+        out = backend.contiguous(xp.pad(x[tuple(crop)], widths, constant_values=value))
+        # torch allocates the result in the input's suggested memory format (channels-last too)
+        if backend.is_channels_last(input._shape, input._stride):
+            strides = backend.channels_last_strides(out.shape)
+            out = Tensor._make(backend.with_strides(out, strides))
+            out._stride = strides  # as torch reports them, size-1 dims included
+        return out
 
     @staticmethod
     def backward(ctx, grad):

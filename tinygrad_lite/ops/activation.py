@@ -33,7 +33,8 @@ class Hardtanh(Function):
     def backward(ctx, grad):
         (a,) = ctx.saved_tensors
         lo, hi = ctx.bounds
-        return grad * ((a > lo) & (a < hi)), None, None
+        # a mask, not a product: a NaN or inf gradient outside (lo, hi) gives 0, as torch's
+        return grad.masked_fill((a <= lo) | (a >= hi), 0.0), None, None
 
 
 class LeakyRelu(Function):

@@ -52,6 +52,11 @@ def laid_out(result, *inputs):
             elif type(b) in (float, int, bool) and a._stride == contiguous_strides(a._shape):
                 return result
     tensors = [t for t in inputs if isinstance(t, Tensor)]
+    # contiguous full-shape operands beside fully expanded ones (a summed gradient): the expanded
+    # ones are ambiguous in every stride comparison of torch's TensorIterator, so contiguous
+    if all(t._arr.flags.c_contiguous if t._shape == result.shape else not any(t._stride)
+           for t in tensors):
+        return result
     # contiguous operands give a contiguous result (as NumPy's); torch then ignores the strides
     # of size-1 dims only when no operand is broadcast
     same_shape = all(t._shape == result.shape for t in tensors) and len(tensors) == sum(
@@ -129,10 +134,7 @@ class Div(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        x, y, dtype = operands(a, b, get_default_dtype())
-        if not dtype.is_floating_point:
-            dtype = get_default_dtype()
-            x, y = _cast_arr(x, dtype), _cast_arr(y, dtype)
+        x, y, dtype = operands(a, b, get_default_dtype())  # integers divide as the default float
         ctx.b_scalar = _scalar(b)
         ctx.a_scalar = _scalar(a)
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
@@ -227,10 +229,6 @@ def _any_negative(y):
 
 def _scalar(x):
     return None if isinstance(x, Tensor) else x
-
-
-def _cast_arr(x, dtype):
-    return x.astype(dtype.np) if hasattr(x, "astype") and not isinstance(x, (int, float)) else dtype.np.type(x)
 
 
 class Remainder(Function):
@@ -445,7 +443,7 @@ class Relu(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        return grad * (out > 0)
+        return grad.masked_fill(out <= 0, 0.0)  # (torch's threshold_backward: NaN grads masked too)
 
 
 class ZeroGrad(Function):
@@ -508,13 +506,14 @@ class Clamp(Function):
             mask = a >= lo
         if hi is not None:
             mask = (a <= hi) if mask is None else mask & (a <= hi)
-        ga = grad * mask if ctx.needs_input_grad[0] else None
+        # masks select the gradient (torch's where), so NaN or inf gradients do not leak as NaN
+        ga = grad.masked_fill(~mask, 0.0) if ctx.needs_input_grad[0] else None
         glo = ghi = None
         both = lo is not None and hi is not None
         if lo_t is not None and ctx.needs_input_grad[1]:  # torch: min > max makes the max win
-            glo = grad * ((a < lo_t) & (lo_t < hi) if both else a < lo_t)
+            glo = grad.masked_fill(~((a < lo_t) & (lo_t < hi) if both else a < lo_t), 0.0)
         if hi_t is not None and ctx.needs_input_grad[2]:
-            ghi = grad * ((a > hi_t) | (hi_t < lo) if both else a > hi_t)
+            ghi = grad.masked_fill(~((a > hi_t) | (hi_t < lo) if both else a > hi_t), 0.0)
         return ga, glo, ghi
 
 
@@ -532,10 +531,7 @@ class Xlogy(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        x, y, dtype = operands(a, b, get_default_dtype())
-        if not dtype.is_floating_point:
-            dtype = get_default_dtype()
-            x, y = _cast_arr(x, dtype), _cast_arr(y, dtype)
+        x, y, dtype = operands(a, b, get_default_dtype())  # integers divide as the default float
         ctx.a_scalar, ctx.b_scalar = _scalar(a), _scalar(b)
         if ctx.b_scalar is not None:
             ctx.name_ = "XlogyBackward2"

@@ -78,7 +78,7 @@ class Mm(Function):
         ctx.save_for_backward(b if ctx.needs_input_grad[0] else None,
                               a if ctx.needs_input_grad[1] else None)
         ctx.column_major = column_major(a), column_major(b)
-        return a._arr @ b._arr
+        return backend.matmul2d(a._arr, b._arr)
 
     @staticmethod
     def backward(ctx, grad):

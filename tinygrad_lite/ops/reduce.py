@@ -47,15 +47,21 @@ def _acc_dtype(a, dtype):
     return a._dtype if a._dtype.is_floating_point else _dt.int64
 
 
+def _setup(ctx, a, dim, keepdim, name_with_dim):
+    """Record what a reduction's backward needs (a given dim renames its node); the dims."""
+    if dim is not None:
+        ctx.name_ = name_with_dim
+    dims = norm_dims(dim, a.ndim)
+    ctx.in_shape, ctx.dims, ctx.keepdim = a._shape, dims, keepdim
+    return dims
+
+
 class Sum(Function):
     name_ = "SumBackward0"
 
     @staticmethod
     def forward(ctx, a, dim, keepdim, dtype=None):
-        if dim is not None:
-            ctx.name_ = "SumBackward1"
-        dims = norm_dims(dim, a.ndim)
-        ctx.in_shape, ctx.dims, ctx.keepdim = a._shape, dims, keepdim
+        dims = _setup(ctx, a, dim, keepdim, "SumBackward1")
         out_dtype = _acc_dtype(a, dtype)
         acc = _dt.float32.np if out_dtype is _dt.float16 else out_dtype.np
         xp = backend.xp_of(a._arr)
@@ -78,10 +84,7 @@ class Mean(Function):
                                "floating point or complex dtype. Got: "
                                + {"int64": "Long", "int32": "Int", "bool": "Bool", "uint8": "Byte",
                                   "int16": "Short", "int8": "Char"}[out_dtype.name])
-        if dim is not None:
-            ctx.name_ = "MeanBackward1"
-        dims = norm_dims(dim, a.ndim)
-        ctx.in_shape, ctx.dims, ctx.keepdim = a._shape, dims, keepdim
+        dims = _setup(ctx, a, dim, keepdim, "MeanBackward1")
         count = 1
         for d in dims:
             count *= a._shape[d] if a.ndim else 1
@@ -111,10 +114,7 @@ class Prod(Function):
 
     @staticmethod
     def forward(ctx, a, dim, keepdim, dtype=None):
-        if dim is not None:
-            ctx.name_ = "ProdBackward1"
-        dims = norm_dims(dim, a.ndim)
-        ctx.in_shape, ctx.dims, ctx.keepdim = a._shape, dims, keepdim
+        dims = _setup(ctx, a, dim, keepdim, "ProdBackward1")
         out_dtype = _acc_dtype(a, dtype)
         xp = backend.xp_of(a._arr)
         out = Tensor._make(backend.contiguous(xp.prod(a._arr, axis=_axis(dims, a.ndim), keepdims=keepdim,
@@ -255,6 +255,15 @@ def arg_reduce(a, dim, keepdim, kind):
     return Tensor._make(xp.asarray(out, dtype=xp.int64))
 
 
+def out_numel(shape, dims):
+    """The number of results of reducing `shape` over `dims`."""
+    n = 1
+    for d, size in enumerate(shape):
+        if d not in dims:
+            n *= size
+    return n
+
+
 class Var(Function):
     name_ = "VarBackward0"
 
@@ -271,7 +280,7 @@ class Var(Function):
             n *= a._shape[d] if a.ndim else 1
         ctx.n = n
         if n - correction <= 0:
-            warnings.warn("var(): degrees of freedom is <= 0. Correction should be strictly less "
+            warnings.warn(f"{'std' if take_sqrt else 'var'}(): degrees of freedom is <= 0. Correction should be strictly less "
                           "than the reduction factor (input numel divided by output numel).",
                           UserWarning, stacklevel=4)
         xp = backend.xp_of(a._arr)
@@ -279,10 +288,14 @@ class Var(Function):
             # accumulated in float64 for float32 input, as torch's acc_type
             x = a._arr.astype(xp.float64) if a._dtype is _dt.float32 else a._arr
             axis = _axis(dims, a.ndim)
-            # two passes with a corrected mean: exactly 0 for equal values (torch's Welford
-            # gives 0 there, and std's gradient at 0 is 0), not a rounding residue
-            mean = x.mean(axis=axis, keepdims=True)
-            mean = mean + (x - mean).mean(axis=axis, keepdims=True)
+            # torch's two algorithms: a reduction to one number takes the mean in the input's
+            # dtype, then sums squared deviations; along dims it runs Welford, which gives exactly
+            # 0 for equal values (std's gradient there is then 0): a corrected mean does too
+            if out_numel(a._shape, dims) <= 1:
+                mean = a._arr.mean(axis=axis, keepdims=True).astype(x.dtype)
+            else:
+                mean = x.mean(axis=axis, keepdims=True)
+                mean = mean + (x - mean).mean(axis=axis, keepdims=True)
             dev = x - mean
             out = xp.asarray((dev * dev).sum(axis=axis, keepdims=keepdim) / max(n - correction, 0))
             if take_sqrt:
