@@ -1,5 +1,4 @@
 """The only module that knows NumPy from CuPy: device objects and the array module per device."""
-import functools
 
 import numpy as np
 

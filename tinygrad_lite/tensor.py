@@ -3,7 +3,7 @@ import numpy as np
 
 from . import backend
 from . import dtypes as _dt
-from .autograd.grad_mode import is_grad_enabled, no_grad
+from .autograd.grad_mode import is_grad_enabled
 from .backend import contiguous_strides, strided_view, flat_buffer
 from .storage import Storage
 
@@ -494,7 +494,7 @@ class Tensor:
 
     def __bool__(self):
         if self.numel() != 1:
-            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
         return bool(self.item())
 
     def __float__(self):

@@ -6,7 +6,7 @@ import numpy as np
 
 from .anomaly import warn_nonfinite_outputs, record_forward_trace
 from . import anomaly as _anomaly
-from .grad_mode import _set_enabled, _state as _grad_state
+from .grad_mode import _state as _grad_state
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
           "after they have already been freed). Saved intermediate values of the graph are freed "

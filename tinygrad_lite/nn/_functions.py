@@ -4,7 +4,6 @@ import contextlib
 
 from .. import backend
 from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled
 from ..ops.elementwise import laid_out, operands
 from ..ops.indexing import IndexAddInto
 from ..ops.linalg import column_major, mm_grads

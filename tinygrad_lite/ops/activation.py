@@ -59,7 +59,7 @@ class Gelu(Function):
     @staticmethod
     def forward(ctx, a, approximate):
         if approximate not in ("none", "tanh"):
-            raise RuntimeError(f"approximate argument must be either none or tanh.")
+            raise RuntimeError("approximate argument must be either none or tanh.")
         ctx.save_for_backward(a)
         ctx.approximate = approximate
         x = a._arr

@@ -61,7 +61,6 @@ def _check_bounds(a, dim, arr, error=IndexError):
 def _check_mask(a, dim, arr):
     for i, n in enumerate(arr.shape):
         if dim + i >= a.ndim or a._shape[dim + i] != n:
-            size = a._shape[dim + i] if dim + i < a.ndim else 0
             raise IndexError(f"The shape of the mask [{', '.join(map(str, arr.shape))}] at index "
                              f"{i} does not match the shape of the indexed tensor "
                              f"[{', '.join(map(str, a._shape))}] at index {dim + i}")

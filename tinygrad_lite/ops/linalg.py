@@ -110,7 +110,7 @@ class Bmm(Function):
     @staticmethod
     def forward(ctx, a, b):
         if a.ndim != 3 or b.ndim != 3:
-            raise RuntimeError(f"batch1 must be a 3D tensor" if a.ndim != 3 else "batch2 must be a 3D tensor")
+            raise RuntimeError("batch1 must be a 3D tensor" if a.ndim != 3 else "batch2 must be a 3D tensor")
         _check_dtypes(a, b)
         if a._shape[0] != b._shape[0] or a._shape[2] != b._shape[1]:
             raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "

@@ -270,7 +270,7 @@ class Var(Function):
     @staticmethod
     def forward(ctx, a, dim, correction, keepdim, take_sqrt):
         if not a._dtype.is_floating_point:
-            raise RuntimeError(f"std and var only support floating point and complex dtypes")
+            raise RuntimeError("std and var only support floating point and complex dtypes")
         ctx.name_ = "StdBackward0" if take_sqrt else "VarBackward0"
         dims = norm_dims(dim, a.ndim)
         ctx.in_shape, ctx.dims, ctx.keepdim, ctx.correction = a._shape, dims, keepdim, correction

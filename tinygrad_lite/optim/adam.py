@@ -5,7 +5,7 @@ from .. import backend
 from ..tensor import Tensor
 from .optimizer import (Optimizer, add_scaled, addcdiv_, addcmul_, arr, check_lr, check_nonnegative,
                         check_not_fused_with, gradient, increment_step, lerp_, mul_, optimizer_step,
-                        scalar, state_like, step_state, written)
+                        scalar, written)
 
 
 class Adam(Optimizer):
@@ -43,16 +43,8 @@ class Adam(Optimizer):
         for group in self.param_groups:
             beta1, beta2 = (scalar(b) for b in group["betas"])
             lr, eps, weight_decay = scalar(group["lr"]), group["eps"], group["weight_decay"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["step"] = step_state()
-                    state["exp_avg"] = state_like(p)
-                    state["exp_avg_sq"] = state_like(p)
-                    if group["amsgrad"]:
-                        state["max_exp_avg_sq"] = state_like(p)
+            buffers = ("exp_avg", "exp_avg_sq") + (("max_exp_avg_sq",) if group["amsgrad"] else ())
+            for p, state in self._stepping(group, *buffers):
                 step = increment_step(state["step"])
                 param, grad = arr(p), gradient(p, group["maximize"])
                 exp_avg, exp_avg_sq = arr(state["exp_avg"]), arr(state["exp_avg_sq"])

@@ -184,6 +184,19 @@ class Optimizer:
                         p.grad.requires_grad_(False)
                     p.grad.zero_()
 
+    def _stepping(self, group, *buffers):
+        """(param, state) for each parameter of `group` that has a gradient; a first step creates
+        its state: the step count, then zero buffers named `buffers`, laid out like the param."""
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            state = self.state[p]
+            if not state:
+                state["step"] = step_state()
+                for name in buffers:
+                    state[name] = state_like(p)
+            yield p, state
+
     def step(self, closure=None):
         """Perform a single optimization step (subclasses implement it)."""
         raise NotImplementedError

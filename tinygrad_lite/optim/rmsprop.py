@@ -4,7 +4,7 @@ from typing import ClassVar
 from .. import backend
 from .optimizer import (Optimizer, add_scaled, addcdiv_, addcmul_, arr, check_lr, check_nonnegative,
                         fma, gradient, increment_step, lerp_, mul_, optimizer_step, scalar,
-                        state_like, step_state, written)
+                        written)
 
 
 class RMSprop(Optimizer):
@@ -34,17 +34,9 @@ class RMSprop(Optimizer):
         for group in self.param_groups:
             lr, alpha, eps = scalar(group["lr"]), group["alpha"], group["eps"]
             weight_decay, momentum = group["weight_decay"], group["momentum"]
-            for p in group["params"]:
-                if p.grad is None:
-                    continue
-                state = self.state[p]
-                if not state:
-                    state["step"] = step_state()
-                    state["square_avg"] = state_like(p)
-                    if momentum > 0:
-                        state["momentum_buffer"] = state_like(p)
-                    if group["centered"]:
-                        state["grad_avg"] = state_like(p)
+            buffers = ("square_avg",) + (("momentum_buffer",) if momentum > 0 else ()) + \
+                (("grad_avg",) if group["centered"] else ())
+            for p, state in self._stepping(group, *buffers):
                 increment_step(state["step"])
                 param, grad = arr(p), gradient(p, group["maximize"])
                 if weight_decay != 0:
