@@ -615,3 +615,16 @@ def test_nll_loss_gradient_is_zero_off_target_even_for_nan_upstream(create_graph
         return m.autograd.grad(loss, x, m.tensor([float("nan"), 1.0, float("inf")]),
                                create_graph=create_graph)
     same(program)
+
+
+def test_copy_slices_second_backward_after_release_raises():
+    """A CopySlices node drops its wrapped node when released: any second backward through it
+    raises, whatever the wrapped node saved (torch's ERR_BACKWARD_TWICE)."""
+    def program(m):
+        x = m.tensor([1.0, 2.0], requires_grad=True)
+        v = m.tensor(3.0, requires_grad=True)
+        y = x.clone()
+        y[-1:] = v
+        y.rsqrt().sum().backward()
+        return call(lambda: y.sum().backward()), x.grad, v.grad
+    same(program)

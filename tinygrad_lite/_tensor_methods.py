@@ -480,6 +480,8 @@ def _squeeze_named(self, dim, name):
 
 @_method
 def expand(self, *shape):
+    if not shape:
+        raise TypeError('expand() missing 1 required positional arguments: "size"')
     return M.Expand.apply(self, _shape_arg(shape))
 
 

@@ -1,7 +1,7 @@
 """Views (shared storage, no copy) and the copies that move data: cat, stack, clone, to."""
 from .. import backend
 from .. import dtypes as _dt
-from ..autograd.function import Function, _edge
+from ..autograd.function import _FREED, Function, _edge
 from ..tensor import Tensor, _view_strides, _infer_size, _wrap_dim
 
 
@@ -601,13 +601,15 @@ class CopySlices(Function):
     def backward(ctx, grad):
         from ..autograd.engine import _call_backward
         from .indexing import Index, IndexPut
+        if ctx.fn is None:  # released by an earlier backward (torch's CopySlices always raises)
+            raise RuntimeError(_FREED)
         results = _call_backward(ctx.fn, [Index.apply(grad, ctx.key)])
         grad_view = results[0] if results[0] is not None else 0.0
         grad_base = IndexPut.apply(grad, ctx.key, grad_view) if ctx.needs_input_grad[0] else None
         return (grad_base,) + tuple(results[1:])
 
     def _release(self):
-        self.fn._release()
+        self.fn = None
 
 
 def _region_key(base, view):
