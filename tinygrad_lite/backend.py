@@ -224,13 +224,18 @@ def channels_last_strides(shape):
     return tuple(out)
 
 
+def preserved_strides(shape, strides):
+    """The strides torch's empty_like (preserve_format) gives a tensor of this layout: a dense
+    layout is kept, another one becomes dense keeping the order of the dims."""
+    return tuple(strides) if _is_dense(shape, strides) else pointwise_strides(shape, [(shape, strides)])
+
+
 def clone_preserving(array):
-    """A copy laid out as torch's clone() (empty_like) lays it out: a dense layout is kept,
-    another one becomes dense keeping the order of the dims."""
+    """A copy laid out as torch's clone() (empty_like) lays it out."""
     strides = tuple(s // array.itemsize for s in array.strides)
     if _is_dense(array.shape, strides):
         return array.copy(order="K")
-    return copy_with_strides(array, pointwise_strides(array.shape, [(array.shape, strides)]))
+    return copy_with_strides(array, preserved_strides(array.shape, strides))
 
 
 def copy_with_strides(array, strides):

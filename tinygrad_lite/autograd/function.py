@@ -209,6 +209,10 @@ class Function(Node):
             # forward runs with grad mode off, as torch's (a built-in op's forward with no input
             # that requires grad could not record anything: it skips the switch)
             if requires_grad or kwargs or not cls._builtin:
+                if requires_grad:  # torch collects the input edges first: a stale multi-output
+                    for a in args:  # view raises before the op runs
+                        if isinstance(a, Tensor) and "_multi_output_view" in a.__dict__:
+                            a.grad_fn  # noqa: B018 (the getter raises torch's error)
                 _grad_state.enabled = False
                 try:
                     out = cls.forward(ctx, *args, **kwargs)

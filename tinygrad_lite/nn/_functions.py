@@ -98,6 +98,9 @@ class _PointwiseLoss(Function):
     """A loss of d = input - target, elementwise then reduced. Subclasses give `value` (arrays)
     and `slope` (d loss / d d, in tensor ops)."""
 
+    like_input = False  # the unreduced loss laid out as empty_like(input) (huber), not as a
+    # TensorIterator output
+
     @staticmethod
     def forward(ctx, input, target, reduction, param):
         x, y, _ = operands(input, target)
@@ -105,7 +108,12 @@ class _PointwiseLoss(Function):
         ctx.reduction, ctx.param = reduction, param
         xp = backend.xp_of(x)
         with _quiet(xp):
-            return reduce_array(laid_out(ctx.value(xp, x - y, param), input, target), reduction)
+            loss = ctx.value(xp, x - y, param)
+        if ctx.like_input and loss.shape == input._shape:  # torch writes into empty_like(input)
+            loss = backend.with_strides(loss, backend.preserved_strides(input._shape, input._stride))
+        else:  # a TensorIterator over (input, target)
+            loss = laid_out(loss, input, target)
+        return reduce_array(loss, reduction)
 
     @staticmethod
     def backward(ctx, grad):
@@ -143,6 +151,7 @@ class SmoothL1Loss(_PointwiseLoss):
 
 class HuberLoss(_PointwiseLoss):
     name_ = "HuberLossBackward0"
+    like_input = True
 
     @staticmethod
     def value(xp, d, delta):
@@ -165,10 +174,12 @@ class BinaryCrossEntropy(Function):
                                f"{type_name(input._dtype)}")
         x, y = input._arr, target._arr
         xp = backend.xp_of(x)
-        if ((x < 0) | (x > 1)).any():
-            raise RuntimeError("all elements of input should be between 0 and 1")
-        if ((y < 0) | (y > 1)).any():
-            raise RuntimeError("all elements of target should be between 0 and 1")
+        # torch's kernel checks element by element, input before target; NaN fails the check
+        bad_input, bad_target = ~((x >= 0) & (x <= 1)), ~((y >= 0) & (y <= 1))
+        bad = xp.flatnonzero(xp.broadcast_to(bad_input | bad_target, x.shape))
+        if bad.size:
+            first = bad_input.reshape(-1)[bad[0]] if bad_input.shape == x.shape else bad_input.any()
+            raise RuntimeError(f"all elements of {'input' if first else 'target'} should be between 0 and 1")
         ctx.save_for_backward(input, target, weight)
         ctx.reduction = reduction
         with _quiet(xp):

@@ -484,7 +484,9 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing, clas
     total = -prod.sum()
     if reduction == "sum":
         return total
-    out = total / (input.numel() // n_classes) if input.numel() else total * float("nan")
+    if not input.numel():  # torch: -(sum).fill_(nan)
+        return -(prod.sum().fill_(float("nan")))
+    out = total / (input.numel() // n_classes)
     if out.grad_fn is not None:
         out.grad_fn.name_ = "DivBackward1"  # torch divides by an integer Scalar here
     return out
