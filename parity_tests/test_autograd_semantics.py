@@ -628,3 +628,16 @@ def test_copy_slices_second_backward_after_release_raises():
         y.rsqrt().sum().backward()
         return call(lambda: y.sum().backward()), x.grad, v.grad
     same(program)
+
+
+def test_in_place_update_of_a_self_overlapping_view_and_cumsum_sign_of_zero():
+    """Found by the differential fuzzer: torch updates a memory location an as_strided view sees
+    twice twice; its running sum starts at +0.0, so cumsum never returns -0.0 (rsqrt shows it)."""
+    def program(m):
+        a = m.tensor([1.0, 2.0, 3.0])
+        view = a.as_strided((1, 2, 2), (2, 1, 1), 0)
+        with m.no_grad():
+            view.mul_(1.25)
+            view.add_(1.0)
+        return a, m.tensor([-0.0, -0.0]).cumsum(0).rsqrt(), m.tensor(-0.0).cumsum(0)
+    same(program)

@@ -681,9 +681,24 @@ class Tensor:
             if _broadcast_shape(shape, other._shape) != shape:
                 raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast "
                                    f"shape {list(_broadcast_shape(shape, other._shape))}")
-        ufunc(x, y, out=self._arr, casting="unsafe")
+        if dtype is self._dtype and not backend._is_dense(shape, self._stride) and self._overlaps_itself():
+            # torch updates element by element: a memory location seen twice is updated twice
+            # (NumPy would buffer the operation and update it once)
+            from .ops.movement import storage_positions
+            xp = backend.xp_of(x)
+            pos = storage_positions(xp, shape, self._stride, self._offset).reshape(-1)
+            ufunc.at(self._storage.data, pos, xp.broadcast_to(y, shape).reshape(-1))
+        else:
+            ufunc(x, y, out=self._arr, casting="unsafe")
         self._storage.version += 1
         return self
+
+    def _overlaps_itself(self):
+        """Whether two elements of this (non-dense) view share a memory location."""
+        from .ops.movement import storage_positions
+        xp = backend.xp_of(self._arr)
+        pos = storage_positions(xp, self._shape, self._stride, self._offset)
+        return xp.unique(pos).size < pos.size
 
     def _needs_graph(self, *others):
         if not is_grad_enabled():

@@ -495,9 +495,10 @@ class Cumsum(Function):
         ctx.dim = dim
         out_dtype = _acc_dtype(a, dtype)
         xp = backend.xp_of(a._arr)
-        if a.ndim == 0:
-            return a._arr.astype(out_dtype.np)
-        return backend.contiguous(xp.cumsum(a._arr, axis=dim, dtype=out_dtype.np))
+        out = a._arr.astype(out_dtype.np) if a.ndim == 0 else xp.cumsum(a._arr, axis=dim, dtype=out_dtype.np)
+        if out_dtype.is_floating_point and a.ndim:  # torch's running sum starts at +0.0
+            out = out + out_dtype.np.type(0)
+        return backend.contiguous(out)
 
     @staticmethod
     def backward(ctx, grad):
