@@ -10,7 +10,9 @@ and ours may round up to twice as coarsely as torch's, so the bound is 4x (noise
 """
 import io
 import math
+import pathlib
 import re
+import runpy
 import subprocess
 import sys
 
@@ -35,7 +37,7 @@ RMSPROP = "Cubic fit: optim.RMSprop"
 def tutorial_run():
     """run(step_limit=150) with torch side by side: (rows, printed text)."""
     out = io.StringIO()
-    rows = tutorial.run(step_limit=STEP_LIMIT, use_torch=True, out=out)
+    rows = tutorial.run(step_limit=STEP_LIMIT, reference=torch, out=out)
     return rows, out.getvalue()
 
 
@@ -133,27 +135,40 @@ def test_rmsprop_horizon_is_where_torch_float64_is_still_well_conditioned(monkey
     assert np.abs(runs[0]["bias, weight after 180 steps"] - runs[1]["bias, weight after 180 steps"]).max() > 1e-9
 
 
-def test_no_torch_shows_our_numbers_only():
+COMPARE_SCRIPT = str(pathlib.Path(__file__).resolve().parent.parent / "scripts" / "compare_tutorial.py")
+
+
+def test_without_a_reference_shows_our_numbers_only():
     out = io.StringIO()
-    rows = tutorial.run(step_limit=3, use_torch=False, out=out)
+    rows = tutorial.run(step_limit=3, out=out)
     assert rows and all(r[3] is None and r[4] is None for r in rows)
     text = out.getvalue()
-    assert text.startswith("side-by-side comparison with torch is off (--no-torch)\n")
+    assert text.startswith("no reference engine: showing tinygrad_lite's numbers only")
     assert "torch:" not in text and "compared with torch" not in text
 
 
-def test_says_so_when_torch_is_not_installed(monkeypatch):
+def test_the_package_never_imports_torch():
+    """python -m tinygrad_lite.tutorial runs with torch unimportable and never loads it."""
+    code = ("import sys; sys.modules['torch'] = None\n"
+            "from tinygrad_lite import tutorial\n"
+            "assert tutorial.main(['--steps', '3', '--no-progress']) == 0")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert done.returncode == 0, done.stderr
+    assert "no reference engine" in done.stdout
+
+
+def test_compare_script_says_so_when_torch_is_not_installed(monkeypatch, capsys):
+    script = runpy.run_path(COMPARE_SCRIPT)  # defines _torch; __main__ guard not taken
     monkeypatch.setitem(sys.modules, "torch", None)
-    out = io.StringIO()
-    rows = tutorial.run(step_limit=3, out=out)
-    assert out.getvalue().startswith("torch is not installed: showing tinygrad_lite's numbers only")
-    assert all(r[3] is None for r in rows)
+    assert script["_torch"]() is None
+    assert capsys.readouterr().out.startswith("torch is not installed: showing tinygrad_lite's numbers only")
 
 
 def test_graph_dir_writes_the_graphs_as_dot_text(tmp_path, monkeypatch):
     monkeypatch.setattr(tutorial.shutil, "which", lambda name: None)  # as on a machine without `dot`
     out = io.StringIO()
-    tutorial.run(step_limit=3, use_torch=False, graph_dir=str(tmp_path), out=out)
+    tutorial.run(step_limit=3, graph_dir=str(tmp_path), out=out)
     names = sorted(p.name for p in tmp_path.iterdir())
     assert names == ["cubic_polynomial3.gv", "cubic_sequential.gv", "linear_regression_yhat.gv"]
     assert "MseLossBackward0" in (tmp_path / "cubic_sequential.gv").read_text()
@@ -166,15 +181,15 @@ def test_graph_dir_writes_the_graphs_as_dot_text(tmp_path, monkeypatch):
                            "tutorial's SVG pictures are not exercised")
 def test_graph_dir_renders_svg_pictures(tmp_path):
     out = io.StringIO()
-    tutorial.run(step_limit=3, use_torch=False, graph_dir=str(tmp_path), out=out)
+    tutorial.run(step_limit=3, graph_dir=str(tmp_path), out=out)
     svg = (tmp_path / "cubic_polynomial3.gv.svg").read_text()
     assert "<svg" in svg and "MseLossBackward0" in svg
     assert f"graph written to {tmp_path / 'cubic_polynomial3.gv.svg'}" in out.getvalue()
 
 
 def test_command_line_runs_and_exits_0(tmp_path):
-    """The README's command, as a learner types it (with small step counts)."""
-    done = subprocess.run([sys.executable, "-m", "tinygrad_lite.tutorial", "--steps", "20", "--graph",
+    """The README's command (what scripts/tutorial.sh runs), as a learner types it (small step counts)."""
+    done = subprocess.run([sys.executable, COMPARE_SCRIPT, "--steps", "20", "--graph",
                            str(tmp_path), "--no-progress"], capture_output=True, text=True, timeout=300,
                           check=False)
     assert done.returncode == 0, done.stderr
@@ -183,13 +198,13 @@ def test_command_line_runs_and_exits_0(tmp_path):
     assert (tmp_path / "cubic_sequential.gv").exists()
 
 
-def test_help_and_no_torch_flags(capsys):
+def test_help_and_flags(capsys):
     with pytest.raises(SystemExit) as done:
         tutorial.main(["--help"])
     assert done.value.code == 0
     assert "--steps N" in capsys.readouterr().out
-    assert tutorial.main(["--steps", "2", "--no-torch", "--no-progress"]) == 0
-    assert "comparison with torch is off" in capsys.readouterr().out
+    assert tutorial.main(["--steps", "2", "--no-progress"], reference=torch) == 0
+    assert "compared with torch" in capsys.readouterr().out
 
 
 def test_long_loops_get_a_progress_bar_when_tqdm_is_installed(monkeypatch):

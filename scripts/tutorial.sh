@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 python -m pip install -q -e ".[tutorial,viz]" "torch==2.13.0"
 command -v dot >/dev/null || echo "(graphviz 'dot' not found: graphs are saved as DOT text; apt-get install graphviz for SVG)"
-python -m tinygrad_lite.tutorial "$@"
+python scripts/compare_tutorial.py "$@"

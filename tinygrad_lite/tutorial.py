@@ -1,8 +1,9 @@
 """The seeds' walkthrough, step by step: python -m tinygrad_lite.tutorial [--steps N] [--graph DIR]
 
-Every step is one program written once against the torch API and run on tinygrad_lite and, when it
-is installed, on real torch from identical initial values; the printed quantities are shown side
-by side with their largest relative difference.
+Every step is one program written once against the torch API and run on tinygrad_lite and, when a
+reference module is handed in, on it too (real torch: scripts/compare_tutorial.py) from identical
+initial values; the printed quantities are shown side by side with their largest relative
+difference. The package itself never imports torch.
 
 One stage is compared over a short horizon only: RMSprop on the cubic fit is chaotic after about
 120 steps (in float64, a 1e-16 change of the initial bias stays 1e-16 until step 120 and grows to
@@ -315,29 +316,27 @@ def _verdict(diff):
     return "same" if diff == 0 else "DIFFERENT" if diff == math.inf else f"rel diff {diff:.1e}"
 
 
-def _import_torch(device, out):
-    try:
-        import torch
-    except ImportError:
-        print("torch is not installed: showing tinygrad_lite's numbers only "
-              "(pip install torch==2.13.0 to see them side by side)", file=out)
-        return None, None
-    torch.set_num_threads(1)
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        print("this torch has no CUDA: its column is computed on the CPU", file=out)
-        return torch, "cpu"
-    return torch, device
+def _reference_device(reference, device, out):
+    """The device the reference engine runs on: the CPU when it has no CUDA."""
+    if device.startswith("cuda") and not reference.cuda.is_available():
+        print("the reference engine has no CUDA: its column is computed on the CPU", file=out)
+        return "cpu"
+    return device
 
 
-def run(step_limit=None, device="cpu", graph_dir=None, use_torch=True, out=None, progress=False):
+def run(step_limit=None, device="cpu", graph_dir=None, reference=None, out=None, progress=False):
     """Run every step, printing to `out` (stdout); return
-    [(step title, label, ours, torch's or None, rel diff or None)]."""
+    [(step title, label, ours, torch's or None, rel diff or None)]. `reference` is the module to run
+    side by side (torch, imported by the caller) or None for tinygrad_lite's numbers alone."""
     global _show_progress
     out = out or sys.stdout
     _show_progress = progress
-    torch, torch_device = _import_torch(device, out) if use_torch else (None, None)
-    if not use_torch:
-        print("side-by-side comparison with torch is off (--no-torch)", file=out)
+    torch = reference
+    if torch is None:
+        print("no reference engine: showing tinygrad_lite's numbers only (scripts/tutorial.sh, or "
+              "python scripts/compare_tutorial.py, runs torch side by side)", file=out)
+    else:
+        torch_device = _reference_device(torch, device, out)
     rows = []
     for step in STEPS:
         steps = step.default_steps if step_limit is None else min(step.default_steps, step_limit)
@@ -411,18 +410,18 @@ def _save_graphs(directory, out):
               file=out)
 
 
-def main(argv=None):
-    """The command line: python -m tinygrad_lite.tutorial [--steps N] [--device D] [--graph DIR]."""
+def main(argv=None, reference=None):
+    """The command line: python -m tinygrad_lite.tutorial [--steps N] [--device D] [--graph DIR].
+    scripts/compare_tutorial.py calls it with reference=torch."""
     ap = argparse.ArgumentParser(prog="python -m tinygrad_lite.tutorial", description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, default=None, help="cap every training loop at N steps")
     ap.add_argument("--device", default="cpu", help="cpu or cuda")
     ap.add_argument("--graph", metavar="DIR", default=None,
                     help="save pictures of the computation graphs to DIR")
-    ap.add_argument("--no-torch", action="store_true", help="do not run torch side by side")
     ap.add_argument("--no-progress", action="store_true", help="no progress bars")
     args = ap.parse_args(argv)
-    run(args.steps, args.device, args.graph, not args.no_torch, progress=not args.no_progress)
+    run(args.steps, args.device, args.graph, reference, progress=not args.no_progress)
     return 0
 
 
