@@ -171,6 +171,17 @@ def assert_close(ours, theirs, n=1, what="value", reference=None):
                              f"ours:  {a}\ntorch: {e}")
 
 
+def assert_same_zero_signs(ours, theirs, what="value"):
+    """Where both engines give an exact zero, its sign agrees: -0.0 prints as "-0." and turns a
+    later reciprocal into -inf, so it is a visible difference, not rounding."""
+    a, e = to_numpy(ours), to_numpy(theirs)
+    if e.dtype.kind != "f":
+        return
+    both = (a == 0) & (e == 0)
+    assert np.array_equal(np.signbit(a[both]), np.signbit(e[both])), \
+        f"{what}: the sign of a zero differs from torch's\nours:  {a!r}\ntorch: {e!r}"
+
+
 def grad_fn_name(t):
     """The name of t's grad_fn, or what reading it raises (torch refuses to give the history of
     a multi-output view whose base was written into)."""

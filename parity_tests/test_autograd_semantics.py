@@ -641,3 +641,60 @@ def test_in_place_update_of_a_self_overlapping_view_and_cumsum_sign_of_zero():
             view.add_(1.0)
         return a, m.tensor([-0.0, -0.0]).cumsum(0).rsqrt(), m.tensor(-0.0).cumsum(0)
     same(program)
+
+
+@pytest.mark.parametrize("name", ["add", "sub", "add_", "sub_"])
+def test_alpha_is_one_node_with_no_saved_tensors_and_one_rounding(name):
+    """Found by the differential fuzzer: x.add(y, alpha=a) is one AddBackward0 that saves no
+    tensor (so a second backward through it needs no retain_graph), and its value is torch's
+    fused x + a*y, rounded once, bit for bit."""
+    rng = np.random.default_rng(0)
+    values = [rng.standard_normal(37) for _ in range(2)]
+
+    def program(m):
+        x, y = (m.tensor(v, dtype=m.float64, requires_grad=True) for v in values)
+        if name.endswith("_"):
+            out = getattr(x.clone(), name)(y, alpha=0.1)
+        else:
+            out = getattr(x, name)(y, alpha=0.1)
+        out.sum().backward()
+        out.sum().backward()  # no saved tensors: no error
+        exact = [getattr(m.tensor(v, dtype=dt), name)(m.tensor(w, dtype=dt), alpha=alpha).numpy().tobytes()
+                 for dt in (m.float32, m.float64, m.float16) for alpha in (0.1, -3, 0.25)
+                 for v, w in [values]]
+        return graph(out), x.grad, y.grad, exact
+    same(program)
+
+
+_ZERO_TIES = ["m.relu(x)", "x.clamp(min=0.0)", "x.clamp(max=-0.0)", "x.clamp(y, None)", "x.clamp(None, y)",
+              "m.maximum(x, y)", "m.maximum(y, x)", "m.minimum(x, y)", "m.minimum(y, x)",
+              "m.nn.functional.elu(x)", "x.remainder(-1.0)", "x % (y.abs() + 1)", "x.fmod(-1.0)"]
+
+
+@pytest.mark.parametrize("expr", _ZERO_TIES)
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sign_of_zero_on_ties_as_torch(expr, dtype):
+    """Found by the differential fuzzer (relu(-0.0) then rsqrt gave +inf, torch -inf): on a tie
+    between -0.0 and 0.0 torch's clamp/max/min keep their first input, elu goes through expm1 and
+    remainder keeps fmod's zero (the dividend's sign); NaN still propagates."""
+    def program(m):
+        x = m.tensor([-0.0, 0.0, float("nan"), -0.0, 1.0, -2.0], dtype=getattr(m, dtype))
+        y = m.tensor([0.0, -0.0, 0.0, float("nan"), -0.0, -0.0], dtype=getattr(m, dtype))
+        out = eval(expr, {"m": m, "x": x, "y": y})  # noqa: S307 - a fixed expression of the list above
+        return out, np.signbit(out.numpy()).tolist()
+    same(program)
+
+
+def test_data_has_its_own_version_counter():
+    """w.data shares memory but not the version counter (unlike detach()): an update through it
+    does not invalidate saved tensors, as in torch (the old `w.data -= lr * w.grad` idiom)."""
+    def program(m):
+        w = m.tensor([1.0, 2.0], requires_grad=True)
+        loss = (w * w).sum()
+        w.data.add_(1)
+        versions = [w._version, w.data._version]
+        loss.backward()
+        d = w.detach()
+        d.add_(1)
+        return versions, w.grad, w._version, d._version, w
+    same(program)

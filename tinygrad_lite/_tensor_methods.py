@@ -41,18 +41,16 @@ def _other(x):
 # arithmetic ----------------------------------------------------------------------------
 @_method
 def add(self, other, *, alpha=1):
-    other = _other(other)
-    if alpha != 1:
-        other = other * alpha
-    return E.Add.apply(self, other)
+    if alpha == 1 and type(alpha) is int:
+        return E.Add.apply(self, _other(other))
+    return E.Add.apply(self, _other(other), alpha)
 
 
 @_method
 def sub(self, other, *, alpha=1):
-    other = _other(other)
-    if alpha != 1:
-        other = other * alpha
-    return E.Sub.apply(self, other)
+    if alpha == 1 and type(alpha) is int:
+        return E.Sub.apply(self, _other(other))
+    return E.Sub.apply(self, _other(other), alpha)
 
 
 @_method
@@ -780,8 +778,8 @@ def _inplace_binary(name):
 
     def fn(self, other, *, alpha=1):
         other = _other(other)
-        if alpha != 1:
-            other = other * alpha
+        if alpha != 1 or type(alpha) is not int:  # add_/sub_: torch's fused x + alpha * y
+            return self._inplace(out_of_place(self, other, alpha=alpha))
         if not self._needs_graph(other):
             self._check_inplace()
             return self._fast_inplace(ufunc, other)

@@ -453,7 +453,11 @@ class Tensor:
 
     @property
     def data(self):
-        return self._alias()
+        """The same memory with a version counter of its own (torch's `.data`, unlike detach():
+        writes through it are invisible to autograd's saved-tensor checks)."""
+        t = self._alias()
+        t._storage = Storage(self._storage.data, self._storage.device)
+        return t
 
     @data.setter
     def data(self, other):

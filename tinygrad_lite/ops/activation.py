@@ -89,7 +89,7 @@ class Elu(Function):
     @staticmethod
     def forward(ctx, a, alpha):
         xp = backend.xp_of(a._arr)
-        out = Tensor._make(xp.where(a._arr > 0, a._arr, alpha * xp.expm1(xp.minimum(a._arr, 0))).astype(a._dtype.np))
+        out = Tensor._make(xp.where(a._arr > 0, a._arr, alpha * xp.expm1(xp.minimum(0, a._arr))).astype(a._dtype.np))
         ctx.alpha = alpha
         ctx.save_for_backward(a)
         return out

@@ -1,8 +1,12 @@
 """Elementwise arithmetic and math. Forward on arrays; backward in differentiable tensor ops."""
 import math
 
+import numpy as np
+
+from .. import backend
 from ..autograd.function import Function
-from ..dtypes import result_type, get_default_dtype, bool_
+from ..dtypes import result_type, get_default_dtype, bool_, float32, float64
+from ..random import fma32, fma64
 from ..backend import contiguous_strides, pointwise_strides, with_strides
 from ..tensor import Tensor, _broadcast_shape, check_same_device
 
@@ -69,26 +73,64 @@ def laid_out(result, *inputs):
     return with_strides(result, pointwise_strides(result.shape, operands))
 
 
+def check_alpha(alpha, dtype):
+    """torch's checks of add/sub's `alpha` against the result dtype."""
+    if isinstance(alpha, bool) and dtype is not bool_:
+        raise RuntimeError("Boolean alpha only supported for Boolean results.")
+    if not dtype.is_floating_point and not isinstance(alpha, int):
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating point number.")
+
+
+def add_scaled(x, y, alpha, dtype):
+    """x + alpha * y as torch computes add(x, y, alpha=alpha): one fused multiply-add (a single
+    rounding) for float32/float64. The half types follow torch's CPU kernel: alpha rounded to the
+    dtype, fused in float32 over whole 32-element vector blocks, then the tail computed in the
+    dtype's own arithmetic (the product rounded, then the sum)."""
+    if alpha == 1:
+        return x + y if dtype is not bool_ else x | y
+    exact = not dtype.is_floating_point or math.frexp(alpha)[0] in (0.5, -0.5) or \
+        backend.xp_of(x if hasattr(x, "shape") else y) is not np
+    if exact:  # an integer product, or a power-of-two scaling: the product rounds nothing
+        return x + y * _cast(alpha, dtype)
+    if dtype is float64:
+        return fma64(y, np.float64(alpha), x)
+    if dtype is float32:
+        return fma32(y, np.float32(alpha), x)
+    a = dtype.np.type(alpha)  # the half types
+    x, y = np.broadcast_arrays(x, y)
+    out = (x + a * y).reshape(-1)  # the tail's arithmetic, then the vector blocks' fused one
+    blocks = out.size // 32 * 32
+    if blocks:
+        out[:blocks] = fma32(y.reshape(-1)[:blocks], np.float32(a), x.reshape(-1)[:blocks])
+    return out.reshape(x.shape)
+
+
 class Add(Function):
+    """x + alpha * y (alpha a Python number, saved as torch saves the Scalar)."""
     name_ = "AddBackward0"
     wrapped_inputs = (0, 1)
 
     @staticmethod
-    def forward(ctx, a, b):
-        x, y, _ = operands(a, b)
-        return laid_out(x + y, a, b)
+    def forward(ctx, a, b, alpha=1):
+        x, y, dtype = operands(a, b)
+        if type(alpha) is not int:
+            check_alpha(alpha, dtype)
+        ctx.alpha = alpha
+        return laid_out(add_scaled(x, y, alpha, dtype), a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        return grad, grad
+        alpha = ctx.alpha
+        return grad, (None if not ctx.needs_input_grad[1] else grad if alpha == 1 else grad * alpha), None
 
 
 class Sub(Function):
+    """x - alpha * y."""
     name_ = "SubBackward0"
     wrapped_inputs = (0, 1)
 
     @staticmethod
-    def forward(ctx, a, b):
+    def forward(ctx, a, b, alpha=1):
         bools = [v._dtype is bool_ if isinstance(v, Tensor) else isinstance(v, bool) for v in (a, b)]
         if all(bools):
             raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
@@ -97,12 +139,19 @@ class Sub(Function):
             raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                                "If you are trying to invert a mask, use the `~` or `logical_not()` "
                                "operator instead.")
-        x, y, _ = operands(a, b)
-        return laid_out(x - y, a, b)
+        x, y, dtype = operands(a, b)
+        ctx.alpha = alpha
+        if type(alpha) is not int:
+            check_alpha(alpha, dtype)
+        if alpha == 1:
+            return laid_out(x - y, a, b)
+        return laid_out(add_scaled(x, y, -alpha, dtype), a, b)
 
     @staticmethod
     def backward(ctx, grad):
-        return grad, (-grad if ctx.needs_input_grad[1] else None)
+        if not ctx.needs_input_grad[1]:
+            return grad, None, None
+        return grad, (-grad if ctx.alpha == 1 else -grad * ctx.alpha), None
 
 
 class Mul(Function):
@@ -244,7 +293,11 @@ class Remainder(Function):
             ctx.name_ = ctx.name_[:-1] + "1"
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
                               b if ctx.needs_input_grad[1] else None)
-        return laid_out(getattr(_xp(a if isinstance(a, Tensor) else b), ctx.kernel)(x, y), a, b)
+        xp = _xp(a if isinstance(a, Tensor) else b)
+        out = getattr(xp, ctx.kernel)(x, y)
+        if ctx.kernel == "mod" and out.dtype.kind == "f":  # a zero keeps a's sign (torch's fmod
+            out = xp.where(out == 0, xp.copysign(out, x), out)  # based formula; NumPy gives b's)
+        return laid_out(out, a, b)
 
     @staticmethod
     def backward(ctx, grad):
@@ -436,7 +489,8 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, a):
         xp = _xp(a)
-        out = Tensor._make(laid_out(xp.maximum(a._arr, a._arr.dtype.type(0)), a))
+        out = Tensor._make(laid_out(xp.maximum(a._arr.dtype.type(0), a._arr), a))  # -0.0 stays (ties: NumPy
+        # returns the second operand, torch's clamp_min its input)
         ctx.save_for_backward(out)
         return out
 
@@ -488,10 +542,10 @@ class Clamp(Function):
                               hi if isinstance(hi, Tensor) else None)
         ctx.lo, ctx.hi = lo, hi
         out = arr
-        if lo is not None:
-            out = xp.maximum(out, lo_v)
+        if lo is not None:  # (operands in this order: on a tie, -0.0 vs 0.0, torch keeps the input)
+            out = xp.maximum(lo_v, out)
         if hi is not None:
-            out = xp.minimum(out, hi_v)
+            out = xp.minimum(hi_v, out)
         if out is arr:
             out = arr.copy()
         return laid_out(xp.where(xp.isnan(arr), arr, out) if dtype.is_floating_point else out, a, lo, hi)
@@ -568,7 +622,7 @@ class Maximum(Function):
         x, y, _ = operands(a, b)
         ctx.save_for_backward(a, b)
         xp = _xp(a)
-        return laid_out(getattr(xp, ctx.pick)(x, y), a, b)
+        return laid_out(getattr(xp, ctx.pick)(y, x), a, b)  # a tie (-0.0, 0.0) gives a, as torch
 
     @staticmethod
     def backward(ctx, grad):
