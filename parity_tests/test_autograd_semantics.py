@@ -668,15 +668,18 @@ def test_alpha_is_one_node_with_no_saved_tensors_and_one_rounding(name):
 
 _ZERO_TIES = ["m.relu(x)", "x.clamp(min=0.0)", "x.clamp(max=-0.0)", "x.clamp(y, None)", "x.clamp(None, y)",
               "m.maximum(x, y)", "m.maximum(y, x)", "m.minimum(x, y)", "m.minimum(y, x)",
-              "m.nn.functional.elu(x)", "x.remainder(-1.0)", "x % (y.abs() + 1)", "x.fmod(-1.0)"]
+              "m.nn.functional.elu(x)", "x.remainder(-1.0)", "x % (y.abs() + 1)", "x.fmod(-1.0)",
+              "m.nn.functional.nll_loss(x, m.tensor(1), reduction='none')",  # 0 - x[1] * w
+              "m.nn.functional.cross_entropy(x[:1], m.tensor(0), reduction='none')"]
 
 
 @pytest.mark.parametrize("expr", _ZERO_TIES)
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_sign_of_zero_on_ties_as_torch(expr, dtype):
     """Found by the differential fuzzer (relu(-0.0) then rsqrt gave +inf, torch -inf): on a tie
-    between -0.0 and 0.0 torch's clamp/max/min keep their first input, elu goes through expm1 and
-    remainder keeps fmod's zero (the dividend's sign); NaN still propagates."""
+    between -0.0 and 0.0 torch's clamp/max/min keep their first input, elu goes through expm1,
+    remainder keeps fmod's zero (the dividend's sign), a 1-D nll_loss is 0 - x * w; NaN still
+    propagates."""
     def program(m):
         x = m.tensor([-0.0, 0.0, float("nan"), -0.0, 1.0, -2.0], dtype=getattr(m, dtype))
         y = m.tensor([0.0, -0.0, 0.0, float("nan"), -0.0, -0.0], dtype=getattr(m, dtype))

@@ -281,7 +281,12 @@ class NllLoss(Function):
         with _quiet(xp):  # ignored targets contribute 0 even where the input is inf or nan
             losses = xp.where(valid, -xp.take_along_axis(x, safe, class_dim) * w, x.dtype.type(0))
         losses = losses.squeeze(class_dim)
-        out = losses if reduction == "none" else xp.asarray(losses.sum(), dtype=x.dtype)
+        if reduction != "none":
+            out = xp.asarray(losses.sum(), dtype=x.dtype)
+        elif class_dim == 0:  # torch computes a 1-D input's loss as 0 - x * w: never -0.0
+            out = losses + x.dtype.type(0)
+        else:
+            out = losses
         total = w.sum(dtype=x.dtype) if reduction == "mean" else x.dtype.type(1)
         with _quiet(xp):
             out = out / total  # 0 / 0 = nan when every target is ignored, as torch
