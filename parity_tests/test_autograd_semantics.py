@@ -701,3 +701,27 @@ def test_data_has_its_own_version_counter():
         d.add_(1)
         return versions, w.grad, w._version, d._version, w
     same(program)
+
+
+def test_engine_runs_ready_nodes_latest_first_as_torch():
+    """Found by the differential fuzzer: a backward that fails midway has run (and released) the
+    nodes torch's engine runs first, the ready node created last going first: here it fails at
+    the freed PowBackward0 before VarBackward0 runs, so a later backward through var works. Hooks
+    show the same order."""
+    def program(m):
+        x = m.tensor([0.5, -1.0, 2.0], dtype=m.float64, requires_grad=True)
+        v = x.var()
+        s = v + v
+        q = x.square()
+        q.sum().backward()
+        first = call(lambda: (q + s).sum().backward())
+        s.backward()
+        seen = []
+        a = x * 2
+        b = x.exp()
+        c = a.sin() + b.cos() * a
+        for name, t in (("a", a), ("b", b), ("c", c)):
+            t.register_hook(lambda g, name=name: seen.append(name))
+        c.sum().backward()
+        return first, x.grad, seen
+    same(program)

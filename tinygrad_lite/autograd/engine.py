@@ -1,4 +1,6 @@
 """The backward engine: orders the graph once, runs each node once, accumulates gradients."""
+import heapq
+import itertools
 import sys
 
 from .function import AccumulateGrad, _edge
@@ -35,25 +37,55 @@ def _make_root_grads(outputs, grad_outputs):
     return grads
 
 
-def _topological_order(roots):
-    """Nodes reachable from roots, each after every node that sends it a gradient."""
-    order, visited = [], set()
+def _execution_order(roots):
+    """The nodes reachable from roots, in the order torch's engine runs them: a node is ready once
+    every node that sends it a gradient has run, and of the ready nodes the most recently created
+    (highest sequence number) runs first; AccumulateGrad nodes run as soon as they are ready. The
+    order decides which nodes a backward that fails midway has already run and released."""
+    deps, stack = {}, []
+    for root in roots:  # (torch's GraphRoot sends each root its gradient)
+        if root is not None:
+            key = id(root)
+            if key not in deps:
+                deps[key] = 0
+                stack.append(root)
+            deps[key] += 1
+    while stack:
+        for child, _ in stack.pop().next_functions:
+            if child is not None:
+                key = id(child)
+                if key in deps:
+                    deps[key] += 1
+                else:
+                    deps[key] = 1
+                    stack.append(child)
+    ready, order, tiebreak = [], [], 0
     for root in roots:
-        if root is None or id(root) in visited:
-            continue
-        visited.add(id(root))
-        stack = [(root, iter(root.next_functions))]
-        while stack:
-            node, children = stack[-1]
-            for child, _ in children:
-                if child is not None and id(child) not in visited:
-                    visited.add(id(child))
-                    stack.append((child, iter(child.next_functions)))
-                    break
-            else:
-                stack.pop()
-                order.append(node)
-    order.reverse()
+        if root is not None:
+            deps[id(root)] -= 1
+            if not deps[id(root)]:
+                tiebreak += 1
+                heapq.heappush(ready, (-root._seq, tiebreak, root))
+    node = heapq.heappop(ready)[2] if ready else None
+    while node is not None:
+        order.append(node)
+        after = None  # a node that becomes ready while none is waiting runs next: no heap needed
+        for child, _ in node.next_functions:
+            if child is not None:
+                key = id(child)
+                left = deps[key] - 1
+                deps[key] = left
+                if not left:
+                    if after is None and not ready:
+                        after = child
+                    else:
+                        if after is not None:
+                            tiebreak += 1
+                            heapq.heappush(ready, (-after._seq, tiebreak, after))
+                            after = None
+                        tiebreak += 1
+                        heapq.heappush(ready, (-child._seq, tiebreak, child))
+        node = after if after is not None else heapq.heappop(ready)[2] if ready else None
     return order
 
 
@@ -93,7 +125,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 raise RuntimeError("One of the differentiated Tensors does not require grad")
             targets.setdefault(_edge(t), []).append(i)
 
-    order = _topological_order([r[0] for r in roots])
+    order = _execution_order([r[0] for r in roots])
     if targets is not None:  # run only the nodes that lead to an input
         needed = {id(node) for node, _ in targets}
         for node in reversed(order):

@@ -1,5 +1,6 @@
 """Function: the one unit of differentiation. Every op is a Function; its instance is the graph
 node (torch's grad_fn) and the context of its backward."""
+import itertools
 import re
 
 import numpy as np
@@ -25,6 +26,7 @@ class Node:
     _tensor_hooks = None
     _n_args = _input_slots = None
     _n_outputs = 1
+    _seq = 0  # creation order (torch's sequence_nr): the engine runs later nodes first
 
     def name(self):
         return self.name_ or type(self).__name__ + "Backward"
@@ -81,6 +83,7 @@ class AccumulateGrad(Node):
     """The node that stores a leaf's gradient in `.grad`."""
 
     name_ = "torch::autograd::AccumulateGrad"
+    _seq = float("inf")  # torch gives it the highest priority: it runs as soon as it is ready
 
     def __init__(self, variable):
         self.variable = variable
@@ -238,6 +241,7 @@ class Function(Node):
 
 
 _PLAIN = (bool, int, float, complex, str, tuple, list, dict)
+next_sequence_nr = itertools.count(1).__next__
 _ndarray = np.ndarray
 
 
@@ -246,6 +250,7 @@ def _record(ctx, cls, args, needs, outs):
     slots = tuple([i for i, a in enumerate(args) if i in cls.wrapped_inputs or (
         isinstance(a, Tensor) and (cls.graph_inputs is None or i in cls.graph_inputs))])
     ctx._n_args, ctx._input_slots = len(args), slots
+    ctx._seq = next_sequence_nr()
     ctx.next_functions = tuple([_edge(args[i]) if needs[i] else (None, 0) for i in slots])
     ctx._input_meta = tuple([(args[i]._shape, args[i]._dtype) if needs[i] else None for i in slots])
     ctx._n_outputs = len(outs)

@@ -1,7 +1,7 @@
 """Views (shared storage, no copy) and the copies that move data: cat, stack, clone, to."""
 from .. import backend
 from .. import dtypes as _dt
-from ..autograd.function import _FREED, Function, _edge
+from ..autograd.function import _FREED, Function, _edge, next_sequence_nr
 from ..tensor import Tensor, _view_strides, _infer_size, _wrap_dim
 
 
@@ -283,6 +283,7 @@ class AsStrided(Function):
     def view_of_base(base, view):
         """Make `view` read its history from its base's current one (after an in-place write)."""
         node = AsStrided.__new__(AsStrided)
+        node._seq = next_sequence_nr()
         node.in_geom = (base._shape, base._stride, 0)
         node.args = (view._shape, view._stride, view._offset - base._offset)
         node.needs_input_grad = (True, False, False, False)
@@ -587,6 +588,7 @@ class CopySlices(Function):
     def rebase(base, view, result):
         fn = result.grad_fn
         node = CopySlices.__new__(CopySlices)
+        node._seq = next_sequence_nr()
         node.fn, node.key = fn, _region_key(base, view)
         node.needs_input_grad = (base._requires_grad,) + tuple(fn.needs_input_grad[i]
                                                                for i in fn._input_slots[1:])
