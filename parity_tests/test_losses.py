@@ -235,6 +235,9 @@ def test_all_ignored_targets_and_empty_batches():
                   [np.zeros((0, 3))])
     compare_graph(lambda m, x: m.nn.functional.cross_entropy(x, m.zeros(0, dtype=m.int64), reduction="none"),
                   [np.zeros((0, 3))])
+    for reduction in ("mean", "sum", "none"):  # no class at all: label_smoothing / 0 is inf (fuzzer)
+        compare_graph(lambda m, x: m.nn.functional.cross_entropy(
+            x, m.zeros(0, dtype=x.dtype), label_smoothing=0.2, reduction=reduction), [np.zeros(0)])
 
 
 def test_weights_that_require_grad_are_refused():

@@ -3,6 +3,7 @@
 Composites are written from differentiable tensor ops; the ops that are nodes of their own in
 torch (their grad_fn names show) are Functions in `_functions`.
 """
+import math
 import warnings
 
 from .. import backend
@@ -460,7 +461,12 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         smooth = smooth.sum() / denom
     else:
         smooth = _reduce(smooth, reduction)
-    return (1 - label_smoothing) * nll + smooth * (label_smoothing / n_classes)
+    return (1 - label_smoothing) * nll + smooth * _per_class(label_smoothing, n_classes)
+
+
+def _per_class(label_smoothing, n_classes):
+    """label_smoothing / n_classes in C++ double arithmetic (inf with no class, as torch)."""
+    return label_smoothing / n_classes if n_classes else math.inf
 
 
 def _class_view(weight, ndim, class_dim):
@@ -475,7 +481,7 @@ def _cross_entropy_probs(input, target, weight, reduction, label_smoothing, clas
                            f"classes or no classes but got weight tensor of shape: {list(weight.shape)}")
     log_probs = input.log_softmax(class_dim)
     if label_smoothing > 0.0:
-        target = target * (1 - label_smoothing) + label_smoothing / n_classes
+        target = target * (1 - label_smoothing) + _per_class(label_smoothing, n_classes)
     prod = log_probs * target
     if weight is not None:
         prod = prod * _class_view(weight, input.ndim, class_dim)

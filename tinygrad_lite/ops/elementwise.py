@@ -395,16 +395,20 @@ def _float_input(a):
 
 
 def _xp(a):
-    from ..backend import xp_of
-    return xp_of(a._arr)
+    arr = a._arr
+    return np if type(arr) is np.ndarray else backend.xp_of(arr)
 
 
-def _unary(name, np_fn, grad_fn, save="input"):
-    """Build a unary Function: out = np_fn(xp, x); d(out) = grad_fn(grad, x, out)."""
+def _unary(name, np_fn, grad_fn, save="input", warns=True):
+    """Build a unary Function: out = np_fn(xp, x); d(out) = grad_fn(grad, x, out). `warns`: NumPy
+    may raise a floating-point warning (overflow, log(0)...), silenced as torch is silent."""
 
     def forward(ctx, a):
         xp = _xp(a)
-        with _errstate(xp):
+        if warns:
+            with _errstate(xp):
+                out = Tensor._make(laid_out(np_fn(xp, _float_input(a)), a))
+        else:
             out = Tensor._make(laid_out(np_fn(xp, _float_input(a)), a))
         if save == "output":
             ctx.save_for_backward(out)
@@ -450,18 +454,20 @@ Expm1 = _unary("Expm1", lambda xp, x: xp.expm1(x), lambda g, x, out: g * (out + 
 Sin = _unary("Sin", lambda xp, x: xp.sin(x), lambda g, x, out: g * x.cos())
 Cos = _unary("Cos", lambda xp, x: xp.cos(x), lambda g, x, out: g * -x.sin())
 Tan = _unary("Tan", lambda xp, x: xp.tan(x), lambda g, x, out: g * (1 + out * out), save="output")
-Tanh = _unary("Tanh", lambda xp, x: xp.tanh(x), lambda g, x, out: g * (1 - out * out), save="output")
+Tanh = _unary("Tanh", lambda xp, x: xp.tanh(x), lambda g, x, out: g * (1 - out * out), save="output",
+              warns=False)
 Sinh = _unary("Sinh", lambda xp, x: xp.sinh(x), lambda g, x, out: g * x.cosh())
 Cosh = _unary("Cosh", lambda xp, x: xp.cosh(x), lambda g, x, out: g * x.sinh())
 Asin = _unary("Asin", lambda xp, x: xp.arcsin(x), lambda g, x, out: g * (1 - x * x).rsqrt())
 Acos = _unary("Acos", lambda xp, x: xp.arccos(x), lambda g, x, out: -g * (1 - x * x).rsqrt())
-Atan = _unary("Atan", lambda xp, x: xp.arctan(x), lambda g, x, out: g / (1 + x * x))
-Sigmoid = _unary("Sigmoid", _sigmoid, lambda g, x, out: g * (out * (1 - out)), save="output")
+Atan = _unary("Atan", lambda xp, x: xp.arctan(x), lambda g, x, out: g / (1 + x * x), warns=False)
+Sigmoid = _unary("Sigmoid", _sigmoid, lambda g, x, out: g * (out * (1 - out)), save="output",
+                 warns=False)
 Sqrt = _unary("Sqrt", lambda xp, x: xp.sqrt(x), lambda g, x, out: g / (2 * out), save="output")
 Rsqrt = _unary("Rsqrt", lambda xp, x: 1 / xp.sqrt(x), lambda g, x, out: -0.5 * g * out ** 3, save="output")
 Reciprocal = _unary("Reciprocal", lambda xp, x: 1 / x, lambda g, x, out: -g * out * out, save="output")
 Erf = _unary("Erf", lambda xp, x: _erf(xp, x),
-             lambda g, x, out: g * 1.1283791670955126 * (-(x * x)).exp())
+             lambda g, x, out: g * 1.1283791670955126 * (-(x * x)).exp(), warns=False)
 
 
 def _erf(xp, x):
