@@ -725,3 +725,20 @@ def test_engine_runs_ready_nodes_latest_first_as_torch():
         c.sum().backward()
         return first, x.grad, seen
     same(program)
+
+
+@pytest.mark.parametrize("fn", ["log_softmax", "softmax", "cross_entropy"])
+def test_softmax_gradients_are_backward_data_nodes_under_create_graph(fn):
+    """With create_graph, softmax/log_softmax's gradient is one node (torch's
+    SoftmaxBackwardDataBackward0 / LogSoftmaxBackwardDataBackward0) whose own backward is torch's
+    double-backward formula: same graph, same second and third derivatives."""
+    def program(m):
+        x = m.tensor([[0.5, -1.0, 2.0], [0.1, 0.2, 0.3]], dtype=m.float64, requires_grad=True)
+        w = m.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], dtype=m.float64)
+        y = m.nn.functional.cross_entropy(x, m.tensor([0, 2])) if fn == "cross_entropy" else \
+            (getattr(x, fn)(1) * w).sum()
+        (g,) = m.autograd.grad(y, x, create_graph=True)
+        (h,) = m.autograd.grad((g * g * w).sum(), x, create_graph=True)
+        (k,) = m.autograd.grad((h * w).sum(), x)
+        return graph(g), g, h, k
+    same(program)

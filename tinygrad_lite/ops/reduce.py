@@ -438,13 +438,32 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        if not is_grad_enabled() and out.ndim:  # first-order: the same formula on arrays, in place
-            gy = grad._arr * out._arr
-            xp = backend.xp_of(gy)
-            xp.subtract(gy, out._arr * _sum_keepdim(gy, ctx.dim), out=gy)
-            return Tensor._make(gy), None, None
-        gy = grad * out
-        return gy - out * gy.sum(ctx.dim, keepdim=True), None, None
+        return SoftmaxBackwardData.apply(grad, out, ctx.dim), None, None
+
+
+class SoftmaxBackwardData(Function):
+    """softmax's gradient y * (g - sum(g * y)) as a node of its own (torch's
+    _softmax_backward_data), so a double backward goes through torch's formulas."""
+    name_ = "SoftmaxBackwardDataBackward0"
+
+    @staticmethod
+    def forward(ctx, grad, out, dim):
+        ctx.dim = dim
+        ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, out)
+        xp = backend.xp_of(out._arr)
+        gy = xp.asarray(grad._arr * out._arr)
+        return xp.subtract(gy, out._arr * _sum_keepdim(gy, dim), out=gy)
+
+    @staticmethod
+    def backward(ctx, gg):
+        grad, out = ctx.saved_tensors
+        dim = ctx.dim if out.ndim else None
+        g_grad = SoftmaxBackwardData.apply(gg, out, ctx.dim) if ctx.needs_input_grad[0] else None
+        g_out = None
+        if ctx.needs_input_grad[1]:  # torch's softmax_double_backward
+            g_out = grad * gg - (out * grad).sum(dim, keepdim=True) * gg \
+                - grad * (out * gg).sum(dim, keepdim=True)
+        return g_grad, g_out, None
 
 
 class LogSoftmax(Function):
@@ -470,20 +489,38 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
-        if not is_grad_enabled() and out.ndim:  # first-order: the same formula on arrays, in place
-            g = grad._arr
-            xp = backend.xp_of(g)
-            gx = xp.exp(out._arr)
-            gx *= _sum_keepdim(g, ctx.dim)
-            xp.subtract(g, gx, out=gx)
-            return Tensor._make(gx), None, None
-        return grad - out.exp() * grad.sum(ctx.dim, keepdim=True), None, None
+        return LogSoftmaxBackwardData.apply(grad, out, ctx.dim), None, None
+
+
+class LogSoftmaxBackwardData(Function):
+    """log_softmax's gradient g - exp(out) * sum(g) as a node of its own (torch's
+    _log_softmax_backward_data), so a double backward goes through torch's formulas."""
+    name_ = "LogSoftmaxBackwardDataBackward0"
+
+    @staticmethod
+    def forward(ctx, grad, out, dim):
+        ctx.dim = dim
+        ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, out)
+        g = grad._arr
+        xp = backend.xp_of(g)
+        gx = xp.asarray(xp.exp(out._arr))
+        gx *= _sum_keepdim(g, dim)
+        return xp.subtract(g, gx, out=gx)
+
+    @staticmethod
+    def backward(ctx, gg):
+        grad, out = ctx.saved_tensors
+        dim = ctx.dim if out.ndim else None
+        g_grad = gg - (gg * out.exp()).sum(dim, keepdim=True) if ctx.needs_input_grad[0] else None
+        g_out = -grad.sum(dim, keepdim=True) * out.exp() * gg if ctx.needs_input_grad[1] else None
+        return g_grad, g_out, None
 
 
 def _sum_keepdim(arr, dim):
-    """arr.sum(dim, keepdim=True) as an array, accumulated as Sum does."""
+    """arr.sum(dim, keepdim=True) as an array, accumulated as Sum does (a 0-d array: itself)."""
     acc = _dt.float32.np if arr.dtype == _dt.float16.np else arr.dtype
-    return backend.xp_of(arr).sum(arr, axis=dim, keepdims=True, dtype=acc).astype(arr.dtype, copy=False)
+    return backend.xp_of(arr).sum(arr, axis=dim if arr.ndim else None, keepdims=True,
+                                  dtype=acc).astype(arr.dtype, copy=False)
 
 
 class Cumsum(Function):
