@@ -58,7 +58,7 @@ def laid_out(result, *inputs):
     tensors = [t for t in inputs if isinstance(t, Tensor)]
     # contiguous full-shape operands beside fully expanded ones (a summed gradient): the expanded
     # ones are ambiguous in every stride comparison of torch's TensorIterator, so contiguous
-    if all(t._arr.flags.c_contiguous if t._shape == result.shape else not any(t._stride)
+    if all(not any(t._stride) or (t._shape == result.shape and t._arr.flags.c_contiguous)
            for t in tensors):
         return result
     # contiguous operands give a contiguous result (as NumPy's); torch then ignores the strides
