@@ -670,6 +670,7 @@ _ZERO_TIES = ["m.relu(x)", "x.clamp(min=0.0)", "x.clamp(max=-0.0)", "x.clamp(y, 
               "m.maximum(x, y)", "m.maximum(y, x)", "m.minimum(x, y)", "m.minimum(y, x)",
               "m.nn.functional.elu(x)", "x.remainder(-1.0)", "x % (y.abs() + 1)", "x.fmod(-1.0)",
               "m.nn.functional.nll_loss(x, m.tensor(1), reduction='none')",  # 0 - x[1] * w
+              "x.sign()",  # (0 < x) - (x < 0): 0 for NaN and -0.0
               "m.nn.functional.cross_entropy(x[:1], m.tensor(0), reduction='none')"]
 
 
@@ -741,4 +742,15 @@ def test_softmax_gradients_are_backward_data_nodes_under_create_graph(fn):
         (h,) = m.autograd.grad((g * g * w).sum(), x, create_graph=True)
         (k,) = m.autograd.grad((h * w).sum(), x)
         return graph(g), g, h, k
+    same(program)
+
+
+def test_abs_backward_at_nan_uses_torchs_sign():
+    """Found by the differential fuzzer: abs's gradient is grad * sign(x) and torch's sign(NaN) is
+    0, so a zero upstream gradient through abs(NaN) gives 0, not NaN."""
+    def program(m):
+        x = m.tensor(-1.0, dtype=m.float64, requires_grad=True)
+        y = x.xlogy(x).abs()  # log(-1): NaN
+        (y * m.tensor(0.0, dtype=m.float64)).backward()
+        return y, x.grad
     same(program)

@@ -495,8 +495,9 @@ class Relu(Function):
     @staticmethod
     def forward(ctx, a):
         xp = _xp(a)
-        out = Tensor._make(laid_out(xp.maximum(a._arr.dtype.type(0), a._arr), a))  # -0.0 stays (ties: NumPy
-        # returns the second operand, torch's clamp_min its input)
+        # (operands in this order: on a tie NumPy returns the second, torch's clamp_min its
+        # input, so -0.0 stays -0.0)
+        out = Tensor._make(laid_out(xp.maximum(a._arr.dtype.type(0), a._arr), a))
         ctx.save_for_backward(out)
         return out
 
@@ -527,7 +528,16 @@ Floor = _zero_grad_op("Floor", lambda xp, x: xp.floor(x))
 Ceil = _zero_grad_op("Ceil", lambda xp, x: xp.ceil(x))
 Round = _zero_grad_op("Round", lambda xp, x: xp.round(x))
 Trunc = _zero_grad_op("Trunc", lambda xp, x: xp.trunc(x))
-Sign = _zero_grad_op("Sign", lambda xp, x: xp.sign(x))
+def _sign(xp, x):
+    """torch's (0 < x) - (x < 0): 0 for NaN and for -0.0 (NumPy's sign gives NaN and -0.0)."""
+    if x.dtype.kind == "b":
+        return x.copy()
+    if x.dtype.kind != "f":
+        return xp.sign(x)
+    return xp.greater(x, 0).astype(x.dtype) - xp.less(x, 0).astype(x.dtype)
+
+
+Sign = _zero_grad_op("Sign", _sign)
 
 
 class Clamp(Function):
