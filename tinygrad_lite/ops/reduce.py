@@ -441,31 +441,6 @@ class Softmax(Function):
         return SoftmaxBackwardData.apply(grad, out, ctx.dim), None, None
 
 
-class SoftmaxBackwardData(Function):
-    """softmax's gradient y * (g - sum(g * y)) as a node of its own (torch's
-    _softmax_backward_data), so a double backward goes through torch's formulas."""
-    name_ = "SoftmaxBackwardDataBackward0"
-
-    @staticmethod
-    def forward(ctx, grad, out, dim):
-        ctx.dim = dim
-        ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, out)
-        xp = backend.xp_of(out._arr)
-        gy = xp.asarray(grad._arr * out._arr)
-        return xp.subtract(gy, out._arr * _sum_keepdim(gy, dim), out=gy)
-
-    @staticmethod
-    def backward(ctx, gg):
-        grad, out = ctx.saved_tensors
-        dim = ctx.dim if out.ndim else None
-        g_grad = SoftmaxBackwardData.apply(gg, out, ctx.dim) if ctx.needs_input_grad[0] else None
-        g_out = None
-        if ctx.needs_input_grad[1]:  # torch's softmax_double_backward
-            g_out = grad * gg - (out * grad).sum(dim, keepdim=True) * gg \
-                - grad * (out * gg).sum(dim, keepdim=True)
-        return g_grad, g_out, None
-
-
 class LogSoftmax(Function):
     name_ = "LogSoftmaxBackward0"
 
@@ -492,28 +467,61 @@ class LogSoftmax(Function):
         return LogSoftmaxBackwardData.apply(grad, out, ctx.dim), None, None
 
 
-class LogSoftmaxBackwardData(Function):
-    """log_softmax's gradient g - exp(out) * sum(g) as a node of its own (torch's
-    _log_softmax_backward_data), so a double backward goes through torch's formulas."""
-    name_ = "LogSoftmaxBackwardDataBackward0"
+class _SoftmaxGradient(Function):
+    """The gradient of softmax / log_softmax as a node of its own (torch's _softmax_backward_data /
+    _log_softmax_backward_data): computed on arrays, and differentiated by torch's formulas when
+    a double backward goes through it. Subclasses give the three formulas."""
 
     @staticmethod
     def forward(ctx, grad, out, dim):
         ctx.dim = dim
         ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, out)
-        g = grad._arr
-        xp = backend.xp_of(g)
-        gx = xp.asarray(xp.exp(out._arr))
-        gx *= _sum_keepdim(g, dim)
-        return xp.subtract(g, gx, out=gx)
+        return ctx.gradient(backend.xp_of(out._arr), grad._arr, out._arr, dim)
 
     @staticmethod
     def backward(ctx, gg):
         grad, out = ctx.saved_tensors
         dim = ctx.dim if out.ndim else None
-        g_grad = gg - (gg * out.exp()).sum(dim, keepdim=True) if ctx.needs_input_grad[0] else None
-        g_out = -grad.sum(dim, keepdim=True) * out.exp() * gg if ctx.needs_input_grad[1] else None
-        return g_grad, g_out, None
+        return (ctx.by_grad(gg, out, ctx.dim, dim) if ctx.needs_input_grad[0] else None,
+                ctx.by_output(gg, grad, out, dim) if ctx.needs_input_grad[1] else None, None)
+
+
+class SoftmaxBackwardData(_SoftmaxGradient):
+    """y * (g - sum(g * y))."""
+    name_ = "SoftmaxBackwardDataBackward0"
+
+    @staticmethod
+    def gradient(xp, g, y, dim):
+        gy = xp.asarray(g * y)
+        return xp.subtract(gy, y * _sum_keepdim(gy, dim), out=gy)
+
+    @staticmethod
+    def by_grad(gg, out, dim, _):
+        return SoftmaxBackwardData.apply(gg, out, dim)
+
+    @staticmethod
+    def by_output(gg, grad, out, dim):  # torch's softmax_double_backward
+        return grad * gg - (out * grad).sum(dim, keepdim=True) * gg \
+            - grad * (out * gg).sum(dim, keepdim=True)
+
+
+class LogSoftmaxBackwardData(_SoftmaxGradient):
+    """g - exp(out) * sum(g)."""
+    name_ = "LogSoftmaxBackwardDataBackward0"
+
+    @staticmethod
+    def gradient(xp, g, out, dim):
+        gx = xp.asarray(xp.exp(out))
+        gx *= _sum_keepdim(g, dim)
+        return xp.subtract(g, gx, out=gx)
+
+    @staticmethod
+    def by_grad(gg, out, _, dim):
+        return gg - (gg * out.exp()).sum(dim, keepdim=True)
+
+    @staticmethod
+    def by_output(gg, grad, out, dim):
+        return -grad.sum(dim, keepdim=True) * out.exp() * gg
 
 
 def _sum_keepdim(arr, dim):
