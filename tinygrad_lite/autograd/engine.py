@@ -1,6 +1,5 @@
 """The backward engine: orders the graph once, runs each node once, accumulates gradients."""
 import heapq
-import itertools
 import sys
 
 from .function import AccumulateGrad, _edge

@@ -87,7 +87,7 @@ def add_scaled(x, y, alpha, dtype):
     dtype, fused in float32 over whole 32-element vector blocks, then the tail computed in the
     dtype's own arithmetic (the product rounded, then the sum)."""
     if alpha == 1:
-        return x + y if dtype is not bool_ else x | y
+        return x + y
     exact = not dtype.is_floating_point or math.frexp(alpha)[0] in (0.5, -0.5) or \
         backend.xp_of(x if hasattr(x, "shape") else y) is not np
     if exact:  # an integer product, or a power-of-two scaling: the product rounds nothing
@@ -524,10 +524,6 @@ def _zero_grad_op(name, fn):
     return type(name, (ZeroGrad,), {"name_": name + "Backward0", "forward": staticmethod(forward)})
 
 
-Floor = _zero_grad_op("Floor", lambda xp, x: xp.floor(x))
-Ceil = _zero_grad_op("Ceil", lambda xp, x: xp.ceil(x))
-Round = _zero_grad_op("Round", lambda xp, x: xp.round(x))
-Trunc = _zero_grad_op("Trunc", lambda xp, x: xp.trunc(x))
 def _sign(xp, x):
     """torch's (0 < x) - (x < 0): 0 for NaN and for -0.0 (NumPy's sign gives NaN and -0.0)."""
     if x.dtype.kind == "b":
@@ -537,6 +533,10 @@ def _sign(xp, x):
     return xp.greater(x, 0).astype(x.dtype) - xp.less(x, 0).astype(x.dtype)
 
 
+Floor = _zero_grad_op("Floor", lambda xp, x: xp.floor(x))
+Ceil = _zero_grad_op("Ceil", lambda xp, x: xp.ceil(x))
+Round = _zero_grad_op("Round", lambda xp, x: xp.round(x))
+Trunc = _zero_grad_op("Trunc", lambda xp, x: xp.trunc(x))
 Sign = _zero_grad_op("Sign", _sign)
 
 

@@ -5,7 +5,6 @@ import collections
 from .. import backend
 from .. import dtypes as _dt
 from ..autograd.function import Function
-from ..autograd.grad_mode import is_grad_enabled
 from ..tensor import Tensor, _wrap_dim
 
 
