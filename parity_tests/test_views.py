@@ -337,3 +337,14 @@ def _like(t, array):
 ViewMachine.TestCase.settings = settings(max_examples=max(10, settings.default.max_examples // 2),
                                          stateful_step_count=20, deadline=None)
 TestViewMachine = ViewMachine.TestCase
+
+
+@pytest.mark.parametrize("dtype", ["float32", "int32", "float64"])
+def test_to_of_an_expanded_tensor_is_laid_out_as_empty_like(dtype):
+    """to() copies into empty_like(preserve_format): a broadcast (non-dense) input gets dense
+    strides in its dims' order (NumPy's astype(order='K') picks another), a same-dtype to() is
+    the tensor itself."""
+    for shape, size in [((1, 2), (2, 2)), ((2, 1), (2, 2)), ((1, 3, 1), (2, 3, 4))]:
+        ours, theirs = run_both(lambda m: m.zeros(shape, dtype=m.float64).expand(*size).to(getattr(m, dtype)))
+        assert_same(ours, theirs)
+        assert ours.stride() == theirs.stride()

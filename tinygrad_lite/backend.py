@@ -230,19 +230,22 @@ def preserved_strides(shape, strides):
     return tuple(strides) if _is_dense(shape, strides) else pointwise_strides(shape, [(shape, strides)])
 
 
-def clone_preserving(array):
-    """A copy laid out as torch's clone() (empty_like) lays it out."""
+def clone_preserving(array, dtype=None):
+    """A copy (cast to `dtype` if given) laid out as torch's clone() / to() (empty_like) lay it
+    out."""
     strides = tuple(s // array.itemsize for s in array.strides)
     if _is_dense(array.shape, strides):
-        return array.copy(order="K")
-    return copy_with_strides(array, preserved_strides(array.shape, strides))
+        return array.astype(dtype or array.dtype, order="K")
+    return copy_with_strides(array, preserved_strides(array.shape, strides), dtype)
 
 
-def copy_with_strides(array, strides):
-    """A copy of `array` in a fresh array with the given (dense) element strides."""
+def copy_with_strides(array, strides, dtype=None):
+    """A copy of `array` (cast to `dtype` if given) in a fresh array with the given (dense)
+    element strides."""
     xp = xp_of(array)
-    out = xp.lib.stride_tricks.as_strided(xp.empty(array.size, array.dtype), array.shape,
-                                          tuple(s * array.itemsize for s in strides))
+    dtype = xp.dtype(dtype or array.dtype)
+    out = xp.lib.stride_tricks.as_strided(xp.empty(array.size, dtype), array.shape,
+                                          tuple(s * dtype.itemsize for s in strides))
     out[...] = array
     return out
 

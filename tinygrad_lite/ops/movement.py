@@ -482,7 +482,7 @@ class ToCopy(Function):
         arr = a._arr
         if device != a.device:
             arr = backend.to_device(arr, device)
-        arr = arr.astype(dtype.np, order="K") if arr is a._arr else arr.astype(dtype.np, copy=False)
+        arr = backend.clone_preserving(arr, dtype.np) if arr is a._arr else arr.astype(dtype.np, copy=False)
         return Tensor._make(arr, device)
 
     @staticmethod
