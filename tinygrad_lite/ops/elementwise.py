@@ -86,8 +86,6 @@ def add_scaled(x, y, alpha, dtype):
     rounding) for float32/float64. The half types follow torch's CPU kernel: alpha rounded to the
     dtype, fused in float32 over whole 32-element vector blocks, then the tail computed in the
     dtype's own arithmetic (the product rounded, then the sum)."""
-    if alpha == 1:
-        return x + y
     exact = not dtype.is_floating_point or math.frexp(alpha)[0] in (0.5, -0.5) or \
         backend.xp_of(x if hasattr(x, "shape") else y) is not np
     if exact:  # an integer product, or a power-of-two scaling: the product rounds nothing
@@ -116,7 +114,7 @@ class Add(Function):
         if type(alpha) is not int:
             check_alpha(alpha, dtype)
         ctx.alpha = alpha
-        return laid_out(add_scaled(x, y, alpha, dtype), a, b)
+        return laid_out(x + y if alpha == 1 else add_scaled(x, y, alpha, dtype), a, b)
 
     @staticmethod
     def backward(ctx, grad):
