@@ -774,6 +774,8 @@ def _normalize_array(arr):
 
 
 from .autograd import function as _function  # noqa: E402
+from .autograd import engine as _engine  # noqa: E402
 
-_function.Tensor = Tensor
+_function.Tensor = _engine._Tensor = Tensor
+_engine._make = Tensor._make
 from . import _tensor_methods  # noqa: E402,F401  (attaches the op methods to Tensor)

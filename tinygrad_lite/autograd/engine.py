@@ -2,7 +2,7 @@
 import heapq
 import sys
 
-from .function import AccumulateGrad, _edge
+from .function import AccumulateGrad, _edge, plain_arrays
 from . import anomaly as _anomaly
 from .anomaly import call_backward_checked
 from .grad_mode import no_grad, enable_grad
@@ -137,6 +137,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         _accumulate(buffers, node, nr, g)
     captured = [None] * (len(inputs) if inputs is not None else 0)
 
+    arrays = ARRAY_LANE and not create_graph  # first order: nodes may compute on arrays
     with (enable_grad() if create_graph else no_grad()):
         for node in order:
             grads = buffers.pop(node, None)
@@ -154,7 +155,7 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
                 continue
             if targets is not None and not accumulate and not node.next_functions:
                 continue
-            _run_node(node, grads, buffers, retain_graph)
+            _run_node(node, grads, buffers, retain_graph, arrays)
 
     if inputs is not None and not accumulate:
         for i, g in enumerate(captured):
@@ -165,13 +166,13 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     return None
 
 
-def _run_node(node, grads, buffers, retain_graph):
+def _run_node(node, grads, buffers, retain_graph, arrays=False):
     """Run one node's backward and send its gradients on (a function of its own, so that no
     stale local keeps a gradient alive: _accumulate_leaf counts the references to it)."""
     if _anomaly._enabled:
         results = call_backward_checked(node, grads, _call_backward)
     else:
-        results = _call_backward(node, grads)
+        results = _call_backward(node, grads, arrays)
     if not retain_graph:
         node._release()
     for (child, nr), g, meta in zip(node.next_functions, results, node._input_meta):
@@ -181,14 +182,18 @@ def _run_node(node, grads, buffers, retain_graph):
             g = _validate_shape(node, g, meta[0], len(buffers))
         if g._dtype is not meta[1]:
             g = g.to(meta[1])
-        _accumulate(buffers, child, nr, g)
+        _accumulate(buffers, child, nr, g, arrays)
 
 
-def _accumulate(buffers, node, nr, g):
+def _accumulate(buffers, node, nr, g, arrays=False):
     slot = buffers.get(node)
     if slot is None:
         slot = buffers[node] = [None] * node._n_outputs
-    slot[nr] = g if slot[nr] is None else slot[nr] + g
+    if slot[nr] is None:
+        slot[nr] = g
+        return
+    pair = plain_arrays(slot[nr], g) if arrays else None
+    slot[nr] = slot[nr] + g if pair is None else _make(pair[0] + pair[1])
 
 
 def _run_pre_hooks(node, grads):
@@ -213,12 +218,16 @@ def _run_pre_hooks(node, grads):
     return grads
 
 
-def _call_backward(node, grads):
+def _call_backward(node, grads, arrays=False):
     if node.materialize_grads:
         for i, g in enumerate(grads):
             if g is None:
                 grads[i] = _zeros_for(node, i)
-    results = node.backward(node, *grads)
+    results = None
+    if arrays and node.array_backward is not None:
+        results = _array_backward(node, grads)
+    if results is None:
+        results = node.backward(node, *grads)
     if type(results) is not tuple:
         results = tuple(results) if isinstance(results, tuple) else (results,)
     n_inputs = node._n_args if node._n_args is not None else len(node.next_functions)
@@ -236,6 +245,15 @@ def _call_backward(node, grads):
         if new is not None:
             results = tuple(new)
     return results
+
+
+def _array_backward(node, grads):
+    """The node's first-order formula on arrays, or None where it declines (see
+    Function.array_backward): new arrays become tensors, a gradient passed on stays itself."""
+    results = node.array_backward(node, *grads)
+    if results is None:
+        return None
+    return tuple([r if r is None or isinstance(r, _Tensor) else _make(r) for r in results])
 
 
 def _zeros_for(node, i):
@@ -296,3 +314,7 @@ def _unshared(g):
 
 
 _refcount = sys.getrefcount
+# Whether first-order backward runs the nodes' array formulas (tests switch it off to check that
+# both lanes give the same bits).
+ARRAY_LANE = True
+_Tensor = _make = None  # set by tensor.py once the class exists

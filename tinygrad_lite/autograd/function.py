@@ -8,6 +8,7 @@ import numpy as np
 from .anomaly import warn_nonfinite_outputs, record_forward_trace
 from . import anomaly as _anomaly
 from .grad_mode import _state as _grad_state
+from ..backend import contiguous_strides
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
           "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -110,6 +111,11 @@ class Function(Node):
     forward runs with grad recording off; it may return Tensors or raw arrays (built-in ops
     return arrays, which apply wraps). backward receives one gradient per output and returns
     one gradient (or None) per forward argument.
+
+    A built-in op may also give `array_backward(ctx, *grads)`: its `backward` formula evaluated
+    with NumPy on the arrays that `plain_arrays` hands out, for a first-order backward (no graph
+    recorded) without one Function.apply per formula op. It returns the same tuple as `backward`
+    (arrays, or a gradient passed on unchanged), or None to leave the node to `backward`.
     """
 
     materialize_grads = True
@@ -122,6 +128,7 @@ class Function(Node):
     # operand of add/sub/mul/div into a tensor, and gives clamp's absent tensor bound a slot).
     graph_inputs = None
     wrapped_inputs = ()
+    array_backward = None
     saves_indices = False  # keeps index arrays for backward: freed (and checked) as saved tensors
 
     # context API -------------------------------------------------------------------------
@@ -241,6 +248,40 @@ class Function(Node):
 
 
 _PLAIN = (bool, int, float, complex, str, tuple, list, dict)
+_NUMBERS = (int, float, bool)
+
+
+def plain_arrays(grad, *operands):
+    """The arrays of a node's gradient and of the operands of its formula (None passes through,
+    a Python number becomes the gradient dtype's scalar, as the tensor ops cast it), or None when
+    NumPy on the arrays might not compute what the tensor ops of `backward` do: every tensor must
+    have the gradient's floating dtype and be contiguous, or, when some are fully expanded (a
+    summed gradient), have the gradient's shape or none; then each op's result is laid out as
+    NumPy lays it out."""
+    dtype = grad._dtype
+    if not dtype.is_floating_point:
+        return None
+    shape, expanded = grad._shape, False
+    out = []
+    for i, t in enumerate((grad,) + operands):
+        if t is None:
+            out.append(None)
+        elif type(t) in _NUMBERS and i:
+            out.append(dtype.np.type(t))
+        elif not isinstance(t, Tensor) or t._dtype is not dtype:
+            return None
+        else:
+            stride = t._stride
+            if stride != _contiguous_strides(t._shape):
+                if any(stride):
+                    return None
+                expanded = True
+            out.append(t._arr)
+    if expanded:
+        for t in (grad,) + operands:
+            if isinstance(t, Tensor) and t._shape != shape and t._shape:
+                return None
+    return out
 next_sequence_nr = itertools.count(1).__next__
 _ndarray = np.ndarray
 
@@ -321,4 +362,5 @@ def _modified_message(t, version, made_by=None):
 
 
 _new_object = object.__new__
+_contiguous_strides = contiguous_strides
 Tensor = None  # set by tensor.py once the class exists (ops run only after that)

@@ -4,7 +4,7 @@ import math
 import numpy as np
 
 from .. import backend
-from ..autograd.function import Function
+from ..autograd.function import Function, plain_arrays
 from ..dtypes import result_type, get_default_dtype, bool_, float32, float64
 from ..random import fma32, fma64
 from ..backend import contiguous_strides, pointwise_strides, with_strides
@@ -121,6 +121,13 @@ class Add(Function):
         alpha = ctx.alpha
         return grad, (None if not ctx.needs_input_grad[1] else grad if alpha == 1 else grad * alpha), None
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        if ctx.alpha == 1 or not ctx.needs_input_grad[1]:
+            return Add.backward(ctx, grad)
+        arrays = plain_arrays(grad, ctx.alpha)
+        return None if arrays is None else (grad, arrays[0] * arrays[1], None)
+
 
 class Sub(Function):
     """x - alpha * y."""
@@ -151,6 +158,16 @@ class Sub(Function):
             return grad, None, None
         return grad, (-grad if ctx.alpha == 1 else -grad * ctx.alpha), None
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        if not ctx.needs_input_grad[1]:
+            return grad, None, None
+        arrays = plain_arrays(grad, ctx.alpha)
+        if arrays is None:
+            return None
+        g, alpha = arrays
+        return grad, (-g if ctx.alpha == 1 else -g * alpha), None
+
 
 class Mul(Function):
     name_ = "MulBackward0"
@@ -173,6 +190,16 @@ class Mul(Function):
         if ctx.needs_input_grad[1]:
             gb = grad * (a if a is not None else ctx.a_scalar)
         return ga, gb
+
+    @staticmethod
+    def array_backward(ctx, grad):
+        b, a = ctx.saved_tensors
+        arrays = plain_arrays(grad, b if b is not None else ctx.b_scalar,
+                              a if a is not None else ctx.a_scalar)
+        if arrays is None:
+            return None
+        g, b, a = arrays
+        return (g * b if ctx.needs_input_grad[0] else None, g * a if ctx.needs_input_grad[1] else None)
 
 
 class Div(Function):
@@ -198,6 +225,17 @@ class Div(Function):
             a = a if a is not None else ctx.a_scalar
             gb = -grad * a / (b * b)
         return ga, gb
+
+    @staticmethod
+    def array_backward(ctx, grad):
+        a, b = ctx.saved_tensors
+        arrays = plain_arrays(grad, a if a is not None else ctx.a_scalar,
+                              b if b is not None else ctx.b_scalar)
+        if arrays is None:
+            return None
+        g, a, b = arrays
+        return (g / b if ctx.needs_input_grad[0] else None,
+                -g * a / (b * b) if ctx.needs_input_grad[1] else None)
 
 
 class Pow(Function):
@@ -382,6 +420,11 @@ class Neg(Function):
     def backward(ctx, grad):
         return -grad
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        arrays = plain_arrays(grad)
+        return None if arrays is None else (-arrays[0],)
+
 
 def _float_input(a):
     """The array of `a`, promoted to the default float type when integral (torch's rule for
@@ -397,9 +440,10 @@ def _xp(a):
     return np if type(arr) is np.ndarray else backend.xp_of(arr)
 
 
-def _unary(name, np_fn, grad_fn, save="input", warns=True):
+def _unary(name, np_fn, grad_fn, save="input", warns=True, arrays=True):
     """Build a unary Function: out = np_fn(xp, x); d(out) = grad_fn(grad, x, out). `warns`: NumPy
-    may raise a floating-point warning (overflow, log(0)...), silenced as torch is silent."""
+    may raise a floating-point warning (overflow, log(0)...), silenced as torch is silent.
+    `arrays`: grad_fn uses only arithmetic operators, so it also runs on arrays (array_backward)."""
 
     def forward(ctx, a):
         xp = _xp(a)
@@ -420,8 +464,17 @@ def _unary(name, np_fn, grad_fn, save="input", warns=True):
             return grad_fn(grad, None, saved)
         return grad_fn(grad, saved, None)
 
+    def array_backward(ctx, grad):
+        saved = ctx.saved_tensors[0]
+        arrays = plain_arrays(grad, saved)
+        if arrays is None:
+            return None
+        g, saved = arrays
+        return (grad_fn(g, None, saved) if save == "output" else grad_fn(g, saved, None),)
+
     return type(name, (Function,), {"name_": name + "Backward0", "forward": staticmethod(forward),
-                                    "backward": staticmethod(backward)})
+                                    "backward": staticmethod(backward),
+                                    "array_backward": staticmethod(array_backward) if arrays else None})
 
 
 class _errstate:
@@ -449,23 +502,26 @@ Log2 = _unary("Log2", lambda xp, x: xp.log2(x), lambda g, x, out: g / (x * 0.693
 Log10 = _unary("Log10", lambda xp, x: xp.log10(x), lambda g, x, out: g / (x * 2.302585092994046))
 Log1p = _unary("Log1P", lambda xp, x: xp.log1p(x), lambda g, x, out: g / (x + 1))
 Expm1 = _unary("Expm1", lambda xp, x: xp.expm1(x), lambda g, x, out: g * (out + 1), save="output")
-Sin = _unary("Sin", lambda xp, x: xp.sin(x), lambda g, x, out: g * x.cos())
-Cos = _unary("Cos", lambda xp, x: xp.cos(x), lambda g, x, out: g * -x.sin())
+Sin = _unary("Sin", lambda xp, x: xp.sin(x), lambda g, x, out: g * x.cos(), arrays=False)
+Cos = _unary("Cos", lambda xp, x: xp.cos(x), lambda g, x, out: g * -x.sin(), arrays=False)
 Tan = _unary("Tan", lambda xp, x: xp.tan(x), lambda g, x, out: g * (1 + out * out), save="output")
 Tanh = _unary("Tanh", lambda xp, x: xp.tanh(x), lambda g, x, out: g * (1 - out * out), save="output",
               warns=False)
-Sinh = _unary("Sinh", lambda xp, x: xp.sinh(x), lambda g, x, out: g * x.cosh())
-Cosh = _unary("Cosh", lambda xp, x: xp.cosh(x), lambda g, x, out: g * x.sinh())
-Asin = _unary("Asin", lambda xp, x: xp.arcsin(x), lambda g, x, out: g * (1 - x * x).rsqrt())
-Acos = _unary("Acos", lambda xp, x: xp.arccos(x), lambda g, x, out: -g * (1 - x * x).rsqrt())
+Sinh = _unary("Sinh", lambda xp, x: xp.sinh(x), lambda g, x, out: g * x.cosh(), arrays=False)
+Cosh = _unary("Cosh", lambda xp, x: xp.cosh(x), lambda g, x, out: g * x.sinh(), arrays=False)
+Asin = _unary("Asin", lambda xp, x: xp.arcsin(x), lambda g, x, out: g * (1 - x * x).rsqrt(),
+              arrays=False)
+Acos = _unary("Acos", lambda xp, x: xp.arccos(x), lambda g, x, out: -g * (1 - x * x).rsqrt(),
+              arrays=False)
 Atan = _unary("Atan", lambda xp, x: xp.arctan(x), lambda g, x, out: g / (1 + x * x), warns=False)
 Sigmoid = _unary("Sigmoid", _sigmoid, lambda g, x, out: g * (out * (1 - out)), save="output",
                  warns=False)
 Sqrt = _unary("Sqrt", lambda xp, x: xp.sqrt(x), lambda g, x, out: g / (2 * out), save="output")
-Rsqrt = _unary("Rsqrt", lambda xp, x: 1 / xp.sqrt(x), lambda g, x, out: -0.5 * g * out ** 3, save="output")
+Rsqrt = _unary("Rsqrt", lambda xp, x: 1 / xp.sqrt(x), lambda g, x, out: -0.5 * g * out ** 3,
+                save="output", arrays=False)
 Reciprocal = _unary("Reciprocal", lambda xp, x: 1 / x, lambda g, x, out: -g * out * out, save="output")
 Erf = _unary("Erf", lambda xp, x: _erf(xp, x),
-             lambda g, x, out: g * 1.1283791670955126 * (-(x * x)).exp(), warns=False)
+             lambda g, x, out: g * 1.1283791670955126 * (-(x * x)).exp(), warns=False, arrays=False)
 
 
 def _erf(xp, x):
