@@ -18,7 +18,7 @@ from tinygrad_lite.autograd import engine
 
 def _bits(t):
     a = t.detach().numpy()
-    return a.dtype, a.shape, t.stride(), np.ascontiguousarray(a).tobytes()
+    return a.dtype, a.shape, t.stride(), t._is_view(), np.ascontiguousarray(a).tobytes()
 
 
 def _grads(case, upstream, lane):
@@ -56,18 +56,33 @@ def test_array_lane_gives_the_tensor_formulas_bits(op, data):
     assert _grads(case, upstream, True) == _grads(case, upstream, False), f"{case}"
 
 
-def _program(x, w, b):
+def _elementwise(x, w, b, seen):
     h = (x * w + b).tanh()            # broadcast bias, expanded sum gradient below
     s = (-h).exp() + h * h / 3.0      # h used three times: accumulation in the engine
-    u = s.sigmoid().sqrt() - s.log1p() * 2
+    u = s.sigmoid().sqrt() - s.log1p() * 2 + s ** 3 - s.pow(2.5)
+    for t in (h, s, u):
+        t.register_hook(seen.append)
     return (u.sum() + (x.reciprocal() * w).mean(0).sum()) * 0.5
 
 
+def _linear(x, w, b, seen):
+    out = (x @ w.t() + b).relu()      # w.t(): column-major mm factor, as in nn.Linear
+    row = out[1] + out[:, 1:].sum() + out.view(-1)[::2].mean()
+    column = w[:1].t()                # a column-major (3, 1) factor: its gradient's strides
+    for t in (out, row, column):
+        t.register_hook(seen.append)
+    return (row ** 2).sum() - x.mm(column).sum()
+
+
+@pytest.mark.parametrize("program", [_elementwise, _linear])
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
 @pytest.mark.parametrize("layout", ["contiguous", "transposed", "expanded"])
-def test_array_lane_program(dtype, layout):
+def test_array_lane_program(program, dtype, layout):
+    """Leaf gradients and the gradients hooks see (strides and view-ness too) are the same."""
     rng = np.random.default_rng(0)
     xv, wv, bv = rng.uniform(0.5, 2, (4, 3)), rng.standard_normal((4, 3)), rng.standard_normal(3)
+    if program is _linear:
+        wv, bv = rng.standard_normal((3, 3)), rng.standard_normal(3)
     results = []
     for lane in (True, False):
         engine.ARRAY_LANE = lane
@@ -75,9 +90,10 @@ def test_array_lane_program(dtype, layout):
             x, w, b = (make_tensor(tl, v, dtype, True) for v in (xv, wv, bv))
             xi = {"contiguous": x, "transposed": x.t().contiguous().t(),
                   "expanded": x[:1].expand(4, 3)}[layout]
-            loss = _program(xi, w, b)
+            seen = []
+            loss = program(xi, w, b, seen)
             loss.backward()
-            results.append([_bits(t.grad) for t in (x, w, b)] + [_bits(loss)])
+            results.append([_bits(t.grad) for t in (x, w, b)] + [_bits(g) for g in seen] + [_bits(loss)])
         finally:
             engine.ARRAY_LANE = True
     assert results[0] == results[1]

@@ -88,13 +88,20 @@ def _execution_order(roots):
     return order
 
 
-def _sum_to(grad, shape):
-    """Reduce a broadcast gradient back to `shape` (leading dims and size-1 dims)."""
+def _sum_to(grad, shape, arrays=False):
+    """Reduce a broadcast gradient back to `shape` (leading dims and size-1 dims); `arrays`: with
+    the same sum and view made without recording (first order)."""
     if grad._shape == shape:
         return grad
     lead = grad.ndim - len(shape)
     dims = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape)
                                       if n == 1 and grad._shape[i + lead] != 1)
+    if arrays:
+        from ..ops.reduce import sum_array
+        from ..ops.movement import view_geometry
+        if dims:
+            grad = _make(sum_array(grad._arr, dims, True, grad._dtype))
+        return view_geometry(grad, shape) if grad._shape != shape else grad
     if dims:
         grad = grad.sum(dims, keepdim=True)
     return grad.view(shape) if grad._shape != shape else grad
@@ -179,7 +186,7 @@ def _run_node(node, grads, buffers, retain_graph, arrays=False):
         if child is None or g is None:
             continue
         if g._shape != meta[0]:
-            g = _validate_shape(node, g, meta[0], len(buffers))
+            g = _validate_shape(node, g, meta[0], arrays)
         if g._dtype is not meta[1]:
             g = g.to(meta[1])
         _accumulate(buffers, child, nr, g, arrays)
@@ -262,11 +269,11 @@ def _zeros_for(node, i):
     return Tensor._full(shape, 0, dtype, device)
 
 
-def _validate_shape(node, g, shape, _):
+def _validate_shape(node, g, shape, arrays):
     from ..tensor import _broadcast_shape
     try:
         if _broadcast_shape(shape, g._shape) == g._shape:
-            return _sum_to(g, shape)
+            return _sum_to(g, shape, arrays)
     except RuntimeError:
         pass
     if g.numel() == _numel(shape):

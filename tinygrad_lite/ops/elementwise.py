@@ -280,6 +280,17 @@ class Pow(Function):
                 gb = grad * (out * math.log(a_val))
         return ga, gb
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        a, b = ctx.saved_tensors[0], ctx.b_scalar
+        if a is None or type(b) not in (int, float) or b == 0 or ctx.needs_input_grad[1]:
+            return None  # (a number's power, a tensor exponent: the tensor formulas)
+        arrays = plain_arrays(grad, a, b, b - 1)
+        if arrays is None:
+            return None
+        g, a, b, b_minus_1 = arrays
+        return g * ((a if b == 2 else _power(a, b_minus_1, grad._dtype, True)) * b), None
+
 
 def _power(x, y, dtype, scalar_exponent):
     """x ** y, with torch's special cases for a float tensor and a scalar exponent 2, 3, 0.5,
@@ -559,6 +570,14 @@ class Relu(Function):
     def backward(ctx, grad):
         (out,) = ctx.saved_tensors
         return grad.masked_fill(out <= 0, 0.0)  # (torch's threshold_backward: NaN grads masked too)
+
+    @staticmethod
+    def array_backward(ctx, grad):
+        (out,) = ctx.saved_tensors
+        if out._dtype is not grad._dtype:
+            return None
+        xp, arr = _xp(out), out._arr  # masked_fill's where, on the comparison's mask
+        return (backend.contiguous(xp.where(arr <= 0, xp.asarray(0.0, dtype=arr.dtype), grad._arr)),)
 
 
 class ZeroGrad(Function):

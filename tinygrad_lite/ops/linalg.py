@@ -85,6 +85,11 @@ class Mm(Function):
         b, a = ctx.saved_tensors
         return mm_grads(grad, a, b, ctx.column_major)
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        b, a = ctx.saved_tensors
+        return mm_grad_arrays(grad, a, b, ctx.column_major)
+
 
 def column_major(m):
     """torch's test for a matrix stored column by column (a transposed contiguous one)."""
@@ -102,6 +107,26 @@ def mm_grads(grad, mat1, mat2, layouts):
     if mat1 is not None:
         g2 = grad.t().mm(mat1).t() if layouts[1] else mat1.t().mm(grad)
     return g1, g2
+
+
+def mm_grad_arrays(grad, mat1, mat2, layouts):
+    """mm_grads as the same matrix products on the arrays (the same bits and layouts; None where
+    a dtype differs, which the tensor products would reject)."""
+    g, mm = grad._arr, backend.matmul2d
+    if any(m is not None and m._arr.dtype != g.dtype for m in (mat1, mat2)):
+        return None
+    g1 = g2 = None
+    if mat2 is not None:
+        g1 = _t_view(mm(mat2._arr, g.T)) if layouts[0] else mm(g, mat2._arr.T)
+    if mat1 is not None:
+        g2 = _t_view(mm(g.T, mat1._arr)) if layouts[1] else mm(mat1._arr.T, g)
+    return g1, g2
+
+
+def _t_view(product):
+    """`.t()` of a new tensor holding `product`: the view the tensor formula's `.t()` gives."""
+    t = Tensor._make(product)
+    return t._view(t._shape[::-1], t._stride[::-1], 0)
 
 
 class Bmm(Function):

@@ -97,6 +97,10 @@ class View(Function):
     def backward(ctx, grad):
         return grad.reshape(ctx.in_shape), None
 
+    @staticmethod
+    def array_backward(ctx, grad):  # reshape of a contiguous gradient: the view, unrecorded
+        return (view_geometry(grad, ctx.in_shape), None) if grad.is_contiguous() else None
+
 
 class Alias(Function):
     name_ = "AliasBackward0"
@@ -157,6 +161,10 @@ class T(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad.t()
+
+    @staticmethod
+    def array_backward(ctx, grad):
+        return (T.forward(ctx, grad),)
 
 
 class Permute(Function):
@@ -226,6 +234,11 @@ class Expand(Function):
         from ..autograd.engine import _sum_to
         return _sum_to(grad, ctx.in_shape), None
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        from ..autograd.engine import _sum_to
+        return _sum_to(grad, ctx.in_shape, arrays=True), None
+
 
 class _ScatterView(Function):
     """Backward of a sub-view (select, slice, as_strided): the gradient placed into zeros of the
@@ -236,14 +249,18 @@ class _ScatterView(Function):
     @staticmethod
     def forward(ctx, grad, in_shape, take):
         ctx.take = take
-        out = Tensor._full(in_shape, 0, grad._dtype, grad.device)
-        region = take(out)
-        region._arr[...] = grad._arr
-        return out
+        return _scattered(grad, in_shape, take)
 
     @staticmethod
     def backward(ctx, g):
         return ctx.take(g), None, None
+
+
+def _scattered(grad, in_shape, take):
+    """`grad` written into the region `take` selects of zeros of the input's shape."""
+    out = Tensor._full(in_shape, 0, grad._dtype, grad.device)
+    take(out)._arr[...] = grad._arr
+    return out
 
 
 class Select(Function):
@@ -260,6 +277,10 @@ class Select(Function):
         take = lambda t: t.select(dim, index)  # noqa: E731
         return _ScatterView.apply(grad, ctx.in_shape, take), None, None
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        return _scattered(grad, ctx.in_shape, lambda t: select_geometry(t, *ctx.args)), None, None
+
 
 class Slice(Function):
     name_ = "SliceBackward0"
@@ -274,6 +295,10 @@ class Slice(Function):
         args = ctx.args
         take = lambda t: Slice.apply(t, *args)  # noqa: E731
         return (_ScatterView.apply(grad, ctx.in_shape, take),) + (None,) * 4
+
+    @staticmethod
+    def array_backward(ctx, grad):
+        return (_scattered(grad, ctx.in_shape, lambda t: slice_geometry(t, *ctx.args)),) + (None,) * 4
 
 
 class AsStrided(Function):

@@ -4,8 +4,9 @@ import collections
 
 from .. import backend
 from .. import dtypes as _dt
-from ..autograd.function import Function
+from ..autograd.function import Function, plain_arrays
 from ..tensor import Tensor, _wrap_dim
+from .movement import expand_geometry, view_geometry
 
 
 def norm_dims(dim, ndim):
@@ -55,21 +56,30 @@ def _setup(ctx, a, dim, keepdim, name_with_dim):
     return dims
 
 
+def sum_array(arr, axis, keepdim, out_dtype):
+    """Sum's array: float16 accumulated in float32, as torch's."""
+    acc = _dt.float32.np if out_dtype is _dt.float16 else out_dtype.np
+    xp = backend.xp_of(arr)
+    out = xp.sum(arr, axis=axis, keepdims=keepdim, dtype=acc)
+    return backend.contiguous(xp.asarray(out).astype(out_dtype.np, copy=False))
+
+
 class Sum(Function):
     name_ = "SumBackward0"
 
     @staticmethod
     def forward(ctx, a, dim, keepdim, dtype=None):
         dims = _setup(ctx, a, dim, keepdim, "SumBackward1")
-        out_dtype = _acc_dtype(a, dtype)
-        acc = _dt.float32.np if out_dtype is _dt.float16 else out_dtype.np
-        xp = backend.xp_of(a._arr)
-        out = xp.sum(a._arr, axis=_axis(dims, a.ndim), keepdims=keepdim, dtype=acc)
-        return backend.contiguous(xp.asarray(out).astype(out_dtype.np, copy=False))
+        return sum_array(a._arr, _axis(dims, a.ndim), keepdim, _acc_dtype(a, dtype))
 
     @staticmethod
     def backward(ctx, grad):
         return grad_to_input(grad, ctx.in_shape, ctx.dims, ctx.keepdim), None, None, None
+
+    @staticmethod
+    def array_backward(ctx, grad):
+        expanded = _expanded_view(ctx, grad)
+        return None if expanded is None else (expanded, None, None, None)
 
 
 class Mean(Function):
@@ -98,6 +108,24 @@ class Mean(Function):
     @staticmethod
     def backward(ctx, grad):
         return grad_to_input(grad, ctx.in_shape, ctx.dims, ctx.keepdim) / ctx.count, None, None, None
+
+    @staticmethod
+    def array_backward(ctx, grad):
+        expanded = _expanded_view(ctx, grad)
+        arrays = None if expanded is None else plain_arrays(expanded, ctx.count)
+        return None if arrays is None else (arrays[0] / arrays[1], None, None, None)
+
+
+def _expanded_view(ctx, grad):
+    """grad_to_input's view of a contiguous gradient, made without recording (None otherwise)."""
+    if not grad.is_contiguous():
+        return None
+    if not (ctx.keepdim or not ctx.in_shape):
+        shape = list(ctx.in_shape)
+        for d in ctx.dims:
+            shape[d] = 1
+        grad = view_geometry(grad, shape)
+    return expand_geometry(grad, ctx.in_shape)
 
 
 class _null:
