@@ -253,6 +253,8 @@ def copy_with_strides(array, strides, dtype=None):
 def contiguous(array):
     """`array` as a C-contiguous array (itself when it already is; 0-d stays 0-d, unlike
     ascontiguousarray)."""
+    if type(array) is np.ndarray and array.flags.c_contiguous:
+        return array
     xp = xp_of(array)
     array = xp.asarray(array)
     return array if array.flags.c_contiguous else xp.ascontiguousarray(array)

@@ -140,6 +140,7 @@ class Tensor:
     _accumulator = None
     _hooks = None
     _post_accumulate_hooks = None
+    _multi_output_view = False  # set on the views unbind/split/chunk return (torch's rules)
 
     # construction ------------------------------------------------------------------------
     def __init__(self, *args, device=None):
@@ -192,13 +193,17 @@ class Tensor:
         t._dtype = self._dtype
         t._arr = strided_view(self._storage.data, t._shape, t._stride, offset)
         t._base = self._base if self._base is not None else self
-        if "_multi_output_view" in self.__dict__:  # views of such views inherit torch's rules
+        if self._multi_output_view:  # views of such views inherit torch's rules
             t._multi_output_view = True
         return t
 
     def _alias(self):
-        t = self._view(self._shape, self._stride, self._offset)
-        t._base = None
+        """A tensor on the same storage with the same geometry (and so the same array)."""
+        t = _new_object(Tensor)
+        t._storage, t._shape, t._stride = self._storage, self._shape, self._stride
+        t._offset, t._dtype, t._arr = self._offset, self._dtype, self._arr
+        if self._multi_output_view:
+            t._multi_output_view = True
         return t
 
     def _detached_owned(self, like, unshared):
@@ -350,7 +355,7 @@ class Tensor:
         base = self._base
         if base is not None and self._grad_fn is not None and \
                 self._grad_fn_version != self._storage.version:
-            if "_multi_output_view" in self.__dict__:
+            if self._multi_output_view:
                 raise RuntimeError(self._multi_output_message(
                     "its base or another view of its base has been modified inplace"))
             from .ops.movement import AsStrided
@@ -633,7 +638,7 @@ class Tensor:
                                "tensor refers to a single memory location. Please clone() the "
                                "tensor before performing the operation.")
         if is_grad_enabled():
-            if self._requires_grad and "_multi_output_view" in self.__dict__:
+            if self._requires_grad and self._multi_output_view:
                 raise RuntimeError(self._multi_output_message("is being modified inplace"))
             if self._requires_grad and self.grad_fn is None:
                 raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")

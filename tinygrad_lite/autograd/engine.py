@@ -44,25 +44,25 @@ def _execution_order(roots):
     deps, stack = {}, []
     for root in roots:  # (torch's GraphRoot sends each root its gradient)
         if root is not None:
-            key = id(root)
-            if key not in deps:
-                deps[key] = 0
+            if root not in deps:
+                deps[root] = 0
                 stack.append(root)
-            deps[key] += 1
+            deps[root] += 1
+    get = deps.get
     while stack:
         for child, _ in stack.pop().next_functions:
             if child is not None:
-                key = id(child)
-                if key in deps:
-                    deps[key] += 1
-                else:
-                    deps[key] = 1
+                n = get(child)
+                if n is None:
+                    deps[child] = 1
                     stack.append(child)
+                else:
+                    deps[child] = n + 1
     ready, order, tiebreak = [], [], 0
     for root in roots:
         if root is not None:
-            deps[id(root)] -= 1
-            if not deps[id(root)]:
+            deps[root] -= 1
+            if not deps[root]:
                 tiebreak += 1
                 heapq.heappush(ready, (-root._seq, tiebreak, root))
     node = heapq.heappop(ready)[2] if ready else None
@@ -71,9 +71,8 @@ def _execution_order(roots):
         after = None  # a node that becomes ready while none is waiting runs next: no heap needed
         for child, _ in node.next_functions:
             if child is not None:
-                key = id(child)
-                left = deps[key] - 1
-                deps[key] = left
+                left = deps[child] - 1
+                deps[child] = left
                 if not left:
                     if after is None and not ready:
                         after = child
@@ -231,8 +230,10 @@ def _call_backward(node, grads, arrays=False):
             if g is None:
                 grads[i] = _zeros_for(node, i)
     results = None
-    if arrays and node.array_backward is not None:
-        results = _array_backward(node, grads)
+    if arrays and node.array_backward is not None:  # first order, on arrays (see Function)
+        results = node.array_backward(node, *grads)
+        if results is not None:
+            results = tuple([r if r is None or isinstance(r, _Tensor) else _make(r) for r in results])
     if results is None:
         results = node.backward(node, *grads)
     if type(results) is not tuple:
@@ -252,15 +253,6 @@ def _call_backward(node, grads, arrays=False):
         if new is not None:
             results = tuple(new)
     return results
-
-
-def _array_backward(node, grads):
-    """The node's first-order formula on arrays, or None where it declines (see
-    Function.array_backward): new arrays become tensors, a gradient passed on stays itself."""
-    results = node.array_backward(node, *grads)
-    if results is None:
-        return None
-    return tuple([r if r is None or isinstance(r, _Tensor) else _make(r) for r in results])
 
 
 def _zeros_for(node, i):

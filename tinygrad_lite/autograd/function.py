@@ -8,7 +8,7 @@ import numpy as np
 from .anomaly import warn_nonfinite_outputs, record_forward_trace
 from . import anomaly as _anomaly
 from .grad_mode import _state as _grad_state
-from ..backend import contiguous_strides
+from ..backend import _STRIDES, contiguous_strides
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
           "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -134,7 +134,7 @@ class Function(Node):
     # context API -------------------------------------------------------------------------
     def save_for_backward(self, *tensors):
         self._saved = tensors
-        self._saved_versions = tuple(None if t is None else t._storage.version for t in tensors)
+        self._saved_versions = tuple([None if t is None else t._storage.version for t in tensors])
 
     @property
     def saved_tensors(self):
@@ -212,7 +212,7 @@ class Function(Node):
     def apply(cls, *args, **kwargs):
         ctx = _new_object(cls)
         requires_grad = False
-        if getattr(_grad_state, "enabled", True):
+        if _grad_state.enabled:
             needs = tuple([isinstance(a, Tensor) and a._requires_grad for a in args])
             requires_grad = True in needs
             ctx.needs_input_grad = needs
@@ -221,7 +221,7 @@ class Function(Node):
             if requires_grad or kwargs or not cls._builtin:
                 if requires_grad:  # torch collects the input edges first: a stale multi-output
                     for a in args:  # view raises before the op runs
-                        if isinstance(a, Tensor) and "_multi_output_view" in a.__dict__:
+                        if isinstance(a, Tensor) and a._multi_output_view:
                             a.grad_fn  # noqa: B018 (the getter raises torch's error)
                 _grad_state.enabled = False
                 try:
@@ -261,24 +261,27 @@ def plain_arrays(grad, *operands):
     dtype = grad._dtype
     if not dtype.is_floating_point:
         return None
-    shape, expanded = grad._shape, False
-    out = []
-    for i, t in enumerate((grad,) + operands):
+    shape, stride = grad._shape, grad._stride
+    expanded = stride != (_STRIDES.get(shape) or _contiguous_strides(shape))
+    if expanded and any(stride):
+        return None
+    out = [grad._arr]
+    for t in operands:
         if t is None:
             out.append(None)
-        elif type(t) in _NUMBERS and i:
+        elif type(t) in _NUMBERS:
             out.append(dtype.np.type(t))
         elif not isinstance(t, Tensor) or t._dtype is not dtype:
             return None
         else:
-            stride = t._stride
-            if stride != _contiguous_strides(t._shape):
-                if any(stride):
+            t_shape, t_stride = t._shape, t._stride
+            if t_stride != (_STRIDES.get(t_shape) or _contiguous_strides(t_shape)):
+                if any(t_stride):
                     return None
                 expanded = True
             out.append(t._arr)
     if expanded:
-        for t in (grad,) + operands:
+        for t in operands:
             if isinstance(t, Tensor) and t._shape != shape and t._shape:
                 return None
     return out
@@ -288,12 +291,20 @@ _ndarray = np.ndarray
 
 def _record(ctx, cls, args, needs, outs):
     """Make `ctx` the grad_fn of the differentiable outputs and link it to its inputs' nodes."""
-    slots = tuple([i for i, a in enumerate(args) if i in cls.wrapped_inputs or (
-        isinstance(a, Tensor) and (cls.graph_inputs is None or i in cls.graph_inputs))])
-    ctx._n_args, ctx._input_slots = len(args), slots
+    wrapped, graph_inputs = cls.wrapped_inputs, cls.graph_inputs
+    slots, edges, meta = [], [], []
+    for i, a in enumerate(args):
+        if i in wrapped or (isinstance(a, Tensor) and (graph_inputs is None or i in graph_inputs)):
+            slots.append(i)
+            if needs[i]:
+                edges.append(_edge(a))
+                meta.append((a._shape, a._dtype))
+            else:
+                edges.append((None, 0))
+                meta.append(None)
+    ctx._n_args, ctx._input_slots = len(args), tuple(slots)
     ctx._seq = next_sequence_nr()
-    ctx.next_functions = tuple([_edge(args[i]) if needs[i] else (None, 0) for i in slots])
-    ctx._input_meta = tuple([(args[i]._shape, args[i]._dtype) if needs[i] else None for i in slots])
+    ctx.next_functions, ctx._input_meta = tuple(edges), tuple(meta)
     ctx._n_outputs = len(outs)
     if len(outs) > 1:
         ctx._output_meta = tuple((o._shape, o._dtype, o.device) if isinstance(o, Tensor) else None
@@ -303,14 +314,15 @@ def _record(ctx, cls, args, needs, outs):
         if not isinstance(o, Tensor) or not o._dtype.is_floating_point or \
                 (nondiff and any(o is t for t in nondiff)):
             continue
-        if id(o) in map(id, args):  # an input returned as is: give the graph an alias
+        if any(o is a for a in args):  # an input returned as is: give the graph an alias
             o = o._alias()
             outs = outs[:i] + (o,) + outs[i + 1:]
         o._requires_grad = True
-        o.grad_fn = ctx
+        o._grad_fn, o._grad_fn_version = ctx, o._storage.version  # (the grad_fn setter, inlined)
         o._output_nr = i
-    if ctx._saved:
-        ctx._saved = tuple([_as_saved_output(t, outs) for t in ctx._saved])
+    saved = ctx._saved
+    if saved and any(t is o for t in saved for o in outs):
+        ctx._saved = tuple([_as_saved_output(t, outs) for t in saved])
     if _anomaly._enabled:
         record_forward_trace(ctx)
     return outs

@@ -18,9 +18,13 @@ def operands(a, b, out_dtype=None):
             check_same_device(a, b)
         if a._shape != b._shape:  # torch's error for shapes that do not broadcast
             _broadcast_shape(a._shape, b._shape)
-        dtype = a._dtype if a._dtype is b._dtype else result_type(a, b)
+        dtype = a._dtype
+        if dtype is b._dtype and (out_dtype is None or dtype.is_floating_point):
+            return a._arr, b._arr, dtype  # (nothing to cast)
+        dtype = result_type(a, b)
     elif type(b) is float and isinstance(a, Tensor) and a._dtype.is_floating_point:
         dtype = a._dtype  # a Python float never raises a float tensor's type
+        return a._arr, dtype.np.type(b), dtype
     else:
         check_same_device(a, b)
         dtype = result_type(a, b)
@@ -47,7 +51,11 @@ def _cast(x, dtype):
 def laid_out(result, *inputs):
     """An elementwise result (an array) in the memory layout torch gives it, from the layouts of
     `inputs` (tensors, Python numbers, None for an absent operand)."""
-    if len(inputs) == 2:  # fast path: the usual binary op on contiguous same-shape tensors
+    if len(inputs) == 1:  # fast path: a unary op on a contiguous tensor
+        a = inputs[0]
+        if isinstance(a, Tensor) and a._shape == result.shape and a._arr.flags.c_contiguous:
+            return result
+    elif len(inputs) == 2:  # fast path: the usual binary op on contiguous same-shape tensors
         a, b = inputs
         if isinstance(a, Tensor) and a._shape == result.shape:
             if isinstance(b, Tensor):
@@ -176,9 +184,11 @@ class Mul(Function):
     @staticmethod
     def forward(ctx, a, b):
         x, y, _ = operands(a, b)
-        ctx.a_scalar, ctx.b_scalar = _scalar(a), _scalar(b)
-        ctx.save_for_backward(b if ctx.needs_input_grad[0] and ctx.b_scalar is None else None,
-                              a if ctx.needs_input_grad[1] and ctx.a_scalar is None else None)
+        needs = ctx.needs_input_grad
+        if True in needs:
+            ctx.a_scalar, ctx.b_scalar = _scalar(a), _scalar(b)
+            ctx.save_for_backward(b if needs[0] and ctx.b_scalar is None else None,
+                                  a if needs[1] and ctx.a_scalar is None else None)
         return laid_out(x * y, a, b)
 
     @staticmethod
