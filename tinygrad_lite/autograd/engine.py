@@ -5,7 +5,7 @@ import sys
 from .function import AccumulateGrad, _edge, plain_arrays
 from . import anomaly as _anomaly
 from .anomaly import call_backward_checked
-from .grad_mode import no_grad, enable_grad
+from .grad_mode import _state as _grad_state
 
 
 def _as_list(x):
@@ -144,7 +144,9 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
     captured = [None] * (len(inputs) if inputs is not None else 0)
 
     arrays = ARRAY_LANE and not create_graph  # first order: nodes may compute on arrays
-    with (enable_grad() if create_graph else no_grad()):
+    was_enabled = _grad_state.enabled  # (grad mode set directly: a context manager costs more)
+    _grad_state.enabled = bool(create_graph)
+    try:
         for node in order:
             grads = buffers.pop(node, None)
             if grads is None:
@@ -162,6 +164,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
             if targets is not None and not accumulate and not node.next_functions:
                 continue
             _run_node(node, grads, buffers, retain_graph, arrays)
+    finally:
+        _grad_state.enabled = was_enabled
 
     if inputs is not None and not accumulate:
         for i, g in enumerate(captured):

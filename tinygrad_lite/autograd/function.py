@@ -314,9 +314,11 @@ def _record(ctx, cls, args, needs, outs):
         if not isinstance(o, Tensor) or not o._dtype.is_floating_point or \
                 (nondiff and any(o is t for t in nondiff)):
             continue
-        if any(o is a for a in args):  # an input returned as is: give the graph an alias
-            o = o._alias()
-            outs = outs[:i] + (o,) + outs[i + 1:]
+        for a in args:
+            if a is o:  # an input returned as is: give the graph an alias
+                o = o._alias()
+                outs = outs[:i] + (o,) + outs[i + 1:]
+                break
         o._requires_grad = True
         o._grad_fn, o._grad_fn_version = ctx, o._storage.version  # (the grad_fn setter, inlined)
         o._output_nr = i
@@ -330,7 +332,7 @@ def _record(ctx, cls, args, needs, outs):
 
 def _edge(tensor):
     """The (node, output_nr) through which a gradient reaches `tensor`."""
-    node = tensor.grad_fn
+    node = tensor._grad_fn if tensor._base is None else tensor.grad_fn  # (a view's may be stale)
     if node is not None:
         return (node, tensor._output_nr)
     acc = tensor._accumulator
