@@ -171,7 +171,8 @@ def run_backward(outputs, grad_outputs, retain_graph, create_graph, inputs=None,
         for i, g in enumerate(captured):
             if g is None and not allow_unused:
                 raise RuntimeError(f"The differentiated Tensor at index {i} appears to not have been "
-                                   "used in the graph. Set allow_unused=True if this is the desired behavior.")
+                                   "used in the graph. Set allow_unused=True if this is the desired "
+                                   "behavior.")
         return tuple(g if g is None or create_graph else g.detach() for g in captured)
     return None
 

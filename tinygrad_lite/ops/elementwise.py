@@ -192,24 +192,33 @@ class Mul(Function):
         return laid_out(x * y, a, b)
 
     @staticmethod
+    def formula(ctx, grad, a, b):
+        needs = ctx.needs_input_grad
+        return grad * b if needs[0] else None, grad * a if needs[1] else None
+
+    @staticmethod
     def backward(ctx, grad):
         b, a = ctx.saved_tensors
-        ga = gb = None
-        if ctx.needs_input_grad[0]:
-            ga = grad * (b if b is not None else ctx.b_scalar)
-        if ctx.needs_input_grad[1]:
-            gb = grad * (a if a is not None else ctx.a_scalar)
-        return ga, gb
+        return _binary_backward(ctx, grad, a, b, arrays=False)
 
     @staticmethod
     def array_backward(ctx, grad):
         b, a = ctx.saved_tensors
-        arrays = plain_arrays(grad, b if b is not None else ctx.b_scalar,
-                              a if a is not None else ctx.a_scalar)
-        if arrays is None:
+        return _binary_backward(ctx, grad, a, b, arrays=True)
+
+
+def _binary_backward(ctx, grad, a, b, arrays):
+    """A binary op's `formula` (arithmetic operators only) on its gradient and operands (the saved
+    tensor, else the Python number): as tensor ops, or with NumPy on plain arrays for
+    array_backward (None when they are not plain)."""
+    a = a if a is not None else ctx.a_scalar
+    b = b if b is not None else ctx.b_scalar
+    if arrays:
+        plain = plain_arrays(grad, a, b)
+        if plain is None:
             return None
-        g, b, a = arrays
-        return (g * b if ctx.needs_input_grad[0] else None, g * a if ctx.needs_input_grad[1] else None)
+        grad, a, b = plain
+    return ctx.formula(ctx, grad, a, b)
 
 
 class Div(Function):
@@ -226,26 +235,19 @@ class Div(Function):
         return laid_out(x / y, a, b)
 
     @staticmethod
+    def formula(ctx, grad, a, b):
+        needs = ctx.needs_input_grad
+        return grad / b if needs[0] else None, -grad * a / (b * b) if needs[1] else None
+
+    @staticmethod
     def backward(ctx, grad):
         a, b = ctx.saved_tensors
-        b = b if b is not None else ctx.b_scalar
-        ga = grad / b if ctx.needs_input_grad[0] else None
-        gb = None
-        if ctx.needs_input_grad[1]:
-            a = a if a is not None else ctx.a_scalar
-            gb = -grad * a / (b * b)
-        return ga, gb
+        return _binary_backward(ctx, grad, a, b, arrays=False)
 
     @staticmethod
     def array_backward(ctx, grad):
         a, b = ctx.saved_tensors
-        arrays = plain_arrays(grad, a if a is not None else ctx.a_scalar,
-                              b if b is not None else ctx.b_scalar)
-        if arrays is None:
-            return None
-        g, a, b = arrays
-        return (g / b if ctx.needs_input_grad[0] else None,
-                -g * a / (b * b) if ctx.needs_input_grad[1] else None)
+        return _binary_backward(ctx, grad, a, b, arrays=True)
 
 
 class Pow(Function):
