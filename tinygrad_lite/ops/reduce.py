@@ -2,6 +2,8 @@
 import warnings
 import collections
 
+import numpy as np
+
 from .. import backend
 from .. import dtypes as _dt
 from ..autograd.function import Function, plain_arrays
@@ -59,9 +61,10 @@ def _setup(ctx, a, dim, keepdim, name_with_dim):
 def sum_array(arr, axis, keepdim, out_dtype):
     """Sum's array: float16 accumulated in float32, as torch's."""
     acc = _dt.float32.np if out_dtype is _dt.float16 else out_dtype.np
-    xp = backend.xp_of(arr)
-    out = xp.sum(arr, axis=axis, keepdims=keepdim, dtype=acc)
-    return backend.contiguous(xp.asarray(out).astype(out_dtype.np, copy=False))
+    out = arr.sum(axis=axis, keepdims=keepdim, dtype=acc)  # (the method: np.sum's own reduction)
+    if type(out) is not np.ndarray:
+        out = backend.xp_of(arr).asarray(out)
+    return backend.contiguous(out.astype(out_dtype.np, copy=False))
 
 
 class Sum(Function):
@@ -444,6 +447,51 @@ def _softmax_input(a, dtype, dim):
     return arr.astype(target.np, copy=False)
 
 
+_BLOCK_BYTES = 1 << 20  # rows of one operand per block (measured: smaller blocks cost more calls)
+_BLOCKED_MIN_BYTES = 1 << 23  # below this the whole-array passes stay in cache: blocks gain nothing
+
+
+def _by_row_blocks(kernel, dim, *arrays):
+    """kernel(xp, dim, *arrays, out=None, tmp=None): a computation along `dim` on same-shaped
+    arrays; on large C-contiguous NumPy ones with `dim` last, evaluated block of rows by block of
+    rows (into one preallocated output, with one scratch block), each pass over a block that is
+    still in cache from the previous pass. A kernel returns None for a block it cannot compute
+    exactly as one whole-array call would: then the whole arrays are, in one call."""
+    x = arrays[0]
+    if not (type(x) is np.ndarray and x.nbytes >= _BLOCKED_MIN_BYTES and dim == x.ndim - 1
+            and x.dtype.char in "fd"
+            and all(a.dtype == x.dtype and a.shape == x.shape and a.flags.c_contiguous
+                    for a in arrays)):
+        return kernel(backend.xp_of(x), dim, *arrays)
+    # The same bits as one call on the whole arrays: NumPy reduces each contiguous row by the
+    # same loop (pairwise summation over that row alone) whatever rows surround it, and the
+    # elementwise loops see contiguous operands as before.
+    n = x.shape[-1]
+    rows = x.size // n
+    step = max(1, _BLOCK_BYTES // (n * x.itemsize))
+    out = np.empty(x.shape, x.dtype)
+    tmp = np.empty((min(step, rows), n), x.dtype)
+    flat = [a.reshape(rows, n) for a in (out, *arrays)]
+    for start in range(0, rows, step):
+        out_block, *blocks = (a[start:start + step] for a in flat)
+        if kernel(np, 1, *blocks, out=out_block, tmp=tmp[:len(out_block)]) is None:
+            return kernel(np, dim, *arrays)
+    return out
+
+
+def _softmax(xp, dim, x, out=None, tmp=None):
+    """exp(x - max) / sum along dim (into `out` when given)."""
+    e = xp.exp(xp.subtract(x, x.max(axis=dim, keepdims=True), out=out), out=out)
+    return xp.divide(e, e.sum(axis=dim, keepdims=True), out=out)
+
+
+def _log_softmax(xp, dim, x, out=None, tmp=None):
+    """x - max - log(sum(exp(x - max))) along dim (into `out` when given; exp into `tmp`)."""
+    out = xp.subtract(x, x.max(axis=dim, keepdims=True), out=out)
+    out -= xp.log(xp.exp(out, out=tmp).sum(axis=dim, keepdims=True))
+    return out
+
+
 class Softmax(Function):
     name_ = "SoftmaxBackward0"
 
@@ -455,9 +503,10 @@ class Softmax(Function):
         xp = backend.xp_of(x)
         if x.ndim == 0:  # exp(x - max) / sum: 1, or NaN for an infinite or NaN x
             out = xp.exp(x - x)
+        elif x.size == 0:
+            out = x.copy()
         else:
-            e = xp.exp(x - xp.max(x, axis=dim, keepdims=True)) if x.size else x.copy()
-            out = e / xp.sum(e, axis=dim, keepdims=True)
+            out = _by_row_blocks(_softmax, dim, x)
         out = Tensor._make(backend.contiguous(out))
         ctx.save_for_backward(out)
         return out
@@ -476,14 +525,12 @@ class LogSoftmax(Function):
         dim = _wrap_dim(dim, a.ndim)
         ctx.dim = dim
         x = _softmax_input(a, dtype, dim)
-        xp = backend.xp_of(x)
         if x.ndim == 0:  # 0, or NaN for an infinite or NaN x
             out = x - x
         elif x.size == 0:
             out = x.copy()
         else:
-            out = x - xp.max(x, axis=dim, keepdims=True)
-            out -= xp.log(xp.sum(xp.exp(out), axis=dim, keepdims=True))
+            out = _by_row_blocks(_log_softmax, dim, x)
         out = Tensor._make(backend.contiguous(out))
         ctx.save_for_backward(out)
         return out
@@ -503,7 +550,7 @@ class _SoftmaxGradient(Function):
     def forward(ctx, grad, out, dim):
         ctx.dim = dim
         ctx.save_for_backward(grad if ctx.needs_input_grad[1] else None, out)
-        return ctx.gradient(backend.xp_of(out._arr), grad._arr, out._arr, dim)
+        return _by_row_blocks(ctx.gradient, dim, grad._arr, out._arr)
 
     @staticmethod
     def backward(ctx, gg):
@@ -518,9 +565,12 @@ class SoftmaxBackwardData(_SoftmaxGradient):
     name_ = "SoftmaxBackwardDataBackward0"
 
     @staticmethod
-    def gradient(xp, g, y, dim):
-        gy = xp.asarray(g * y)
-        return xp.subtract(gy, y * _sum_keepdim(gy, dim), out=gy)
+    def gradient(xp, dim, g, y, out=None, tmp=None):
+        gy = xp.asarray(xp.multiply(g, y, out=out))
+        total = _sum_keepdim(gy, dim)
+        if _nan_row_in_block(total, out):
+            return None
+        return xp.subtract(gy, xp.multiply(y, total, out=tmp), out=gy)
 
     @staticmethod
     def by_grad(gg, out, dim, _):
@@ -537,9 +587,12 @@ class LogSoftmaxBackwardData(_SoftmaxGradient):
     name_ = "LogSoftmaxBackwardDataBackward0"
 
     @staticmethod
-    def gradient(xp, g, out, dim):
-        gx = xp.asarray(xp.exp(out))
-        gx *= _sum_keepdim(g, dim)
+    def gradient(xp, dim, g, y, out=None, tmp=None):
+        total = _sum_keepdim(g, dim)
+        if _nan_row_in_block(total, out):
+            return None
+        gx = xp.asarray(xp.exp(y, out=out))
+        gx *= total
         return xp.subtract(g, gx, out=gx)
 
     @staticmethod
@@ -551,11 +604,18 @@ class LogSoftmaxBackwardData(_SoftmaxGradient):
         return -grad.sum(dim, keepdim=True) * out.exp() * gg
 
 
+def _nan_row_in_block(total, out):
+    """Whether a row block (`out` given) has a NaN row sum. Where a NaN meets a NaN, NumPy's
+    multiply keeps the payload of either one, depending on how its iterator splits (and buffers)
+    the rows of the whole array; such a block makes _by_row_blocks compute the whole arrays."""
+    return out is not None and bool(np.isnan(total).any())
+
+
 def _sum_keepdim(arr, dim):
     """arr.sum(dim, keepdim=True) as an array, accumulated as Sum does (a 0-d array: itself)."""
     acc = _dt.float32.np if arr.dtype == _dt.float16.np else arr.dtype
-    return backend.xp_of(arr).sum(arr, axis=dim if arr.ndim else None, keepdims=True,
-                                  dtype=acc).astype(arr.dtype, copy=False)
+    total = arr.sum(axis=dim if arr.ndim else None, keepdims=True, dtype=acc)
+    return total.astype(arr.dtype, copy=False)
 
 
 class Cumsum(Function):
