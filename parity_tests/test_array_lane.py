@@ -74,14 +74,23 @@ def _linear(x, w, b, seen):
     return (row ** 2).sum() - x.mm(column).sum()
 
 
-@pytest.mark.parametrize("program", [_elementwise, _linear])
+def _nn(x, w, b, seen):
+    big = x.repeat(400, 1)            # 1600 x 3 rows: a ReLU mask over >= 4096 elements
+    out = tl.nn.functional.linear(big, w, b).relu()
+    out.register_hook(seen.append)
+    target = big.detach().flip(0).sin()
+    return tl.nn.functional.mse_loss(out, target) + tl.nn.functional.mse_loss(
+        out[:4], target[:4], reduction="sum")
+
+
+@pytest.mark.parametrize("program", [_elementwise, _linear, _nn])
 @pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
 @pytest.mark.parametrize("layout", ["contiguous", "transposed", "expanded"])
 def test_array_lane_program(program, dtype, layout):
     """Leaf gradients and the gradients hooks see (strides and view-ness too) are the same."""
     rng = np.random.default_rng(0)
     xv, wv, bv = rng.uniform(0.5, 2, (4, 3)), rng.standard_normal((4, 3)), rng.standard_normal(3)
-    if program is _linear:
+    if program is not _elementwise:
         wv, bv = rng.standard_normal((3, 3)), rng.standard_normal(3)
     results = []
     for lane in (True, False):

@@ -3,10 +3,10 @@ arrays, backward in differentiable tensor ops so that double backward works."""
 import contextlib
 
 from .. import backend
-from ..autograd.function import Function
+from ..autograd.function import Function, plain_arrays
 from ..ops.elementwise import laid_out, operands
 from ..ops.indexing import IndexAddInto
-from ..ops.linalg import column_major, mm_grads
+from ..ops.linalg import column_major, mm_grad_arrays, mm_grads
 from ..tensor import Tensor
 
 _TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
@@ -75,6 +75,12 @@ class Addmm(Function):
         grads = mm_grads(grad, mat1, mat2, ctx.column_major)
         return (grad if ctx.needs_input_grad[0] else None,) + grads
 
+    @staticmethod
+    def array_backward(ctx, grad):
+        mat2, mat1 = ctx.saved_tensors
+        grads = mm_grad_arrays(grad, mat1, mat2, ctx.column_major)
+        return None if grads is None else (grad if ctx.needs_input_grad[0] else None,) + grads
+
 
 class Silu(Function):
     name_ = "SiluBackward0"
@@ -96,10 +102,11 @@ class Silu(Function):
 
 class _PointwiseLoss(Function):
     """A loss of d = input - target, elementwise then reduced. Subclasses give `value` (arrays)
-    and `slope` (d loss / d d, in tensor ops)."""
+    and `slope` (d loss / d d, in tensor ops; on arrays too where `arithmetic_slope`)."""
 
     like_input = False  # the unreduced loss laid out as empty_like(input) (huber), not as a
     # TensorIterator output
+    arithmetic_slope = False  # `slope` uses operators only: it also runs on arrays
 
     @staticmethod
     def forward(ctx, input, target, reduction, param):
@@ -109,6 +116,7 @@ class _PointwiseLoss(Function):
         xp = backend.xp_of(x)
         with _quiet(xp):
             loss = ctx.value(xp, x - y, param)
+        ctx.numel = loss.size  # (of input - target, broadcast)
         if ctx.like_input and loss.shape == input._shape:  # torch writes into empty_like(input)
             loss = backend.with_strides(loss, backend.preserved_strides(input._shape, input._stride))
         else:  # a TensorIterator over (input, target)
@@ -118,14 +126,26 @@ class _PointwiseLoss(Function):
     @staticmethod
     def backward(ctx, grad):
         input, target = ctx.saved_tensors
+        return _PointwiseLoss.gradients(ctx, grad, input, target)
+
+    @staticmethod
+    def gradients(ctx, grad, input, target):
         d = input - target
-        g = _mean_scale(ctx.slope(d, ctx.param) * grad, ctx, d.numel())
+        g = _mean_scale(ctx.slope(d, ctx.param) * grad, ctx, ctx.numel)
         return (g if ctx.needs_input_grad[0] else None,
                 -g if ctx.needs_input_grad[1] else None, None, None)
+
+    @staticmethod
+    def array_backward(ctx, grad):
+        if not ctx.arithmetic_slope:
+            return None
+        plain = plain_arrays(grad, *ctx.saved_tensors)
+        return None if plain is None else _PointwiseLoss.gradients(ctx, *plain)
 
 
 class MseLoss(_PointwiseLoss):
     name_ = "MseLossBackward0"
+    arithmetic_slope = True
 
     @staticmethod
     def value(xp, d, _):

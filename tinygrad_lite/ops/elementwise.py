@@ -588,8 +588,22 @@ class Relu(Function):
         (out,) = ctx.saved_tensors
         if out._dtype is not grad._dtype:
             return None
-        xp, arr = _xp(out), out._arr  # masked_fill's where, on the comparison's mask
-        return (backend.contiguous(xp.where(arr <= 0, xp.asarray(0.0, dtype=arr.dtype), grad._arr)),)
+        return (_zeroed_where(out._arr <= 0, grad._arr),)  # masked_fill(out <= 0, 0.0)'s bits
+
+
+_UINTS = {2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
+def _zeroed_where(mask, g):
+    """g with +0.0 where `mask`, as a new C-contiguous array: masked_fill's where, or, on large
+    NumPy arrays of one shape, the same bits by a bitwise select (np.where runs ~8x slower on an
+    unpredictable mask, as a ReLU's is)."""
+    if type(g) is not np.ndarray or g.size < 4096 or mask.shape != g.shape:
+        xp = backend.xp_of(g)
+        return backend.contiguous(xp.where(mask, xp.asarray(0.0, dtype=g.dtype), g))
+    bits = _UINTS[g.itemsize]
+    keep = np.negative(np.logical_not(mask).astype(bits))  # all ones where g is kept
+    return np.bitwise_and(g.view(bits), keep, order="C").view(g.dtype)
 
 
 class ZeroGrad(Function):
