@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 from helpers import assert_close, assert_same, call, make_tensor, run_both
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from nn_helpers import compare_graph, float_arrays
 
@@ -198,6 +198,9 @@ def test_layer_norm(data, dtype, affine, eps):
     x = data.draw(float_arrays(shape, -4, 4, dtype))
     w = data.draw(float_arrays(norm_shape, -2, 2, dtype))
     b = data.draw(float_arrays(norm_shape, -2, 2, dtype))
+    if dtype != "float64":  # a group of near-equal values divides rounding errors by sqrt(var + eps)
+        groups = x.astype(np.float64).reshape(-1, math.prod(norm_shape))  # (torch's own float32
+        assume(groups.var(axis=1).min() >= 1e-2)  # gradient is then off: the float64 runs cover it)
 
     def build(m, x):
         layer = m.nn.LayerNorm(norm_shape, eps=eps, elementwise_affine=affine != "none",
