@@ -323,7 +323,7 @@ def _record(ctx, cls, args, needs, outs):
         o._grad_fn, o._grad_fn_version = ctx, o._storage.version  # (the grad_fn setter, inlined)
         o._output_nr = i
     saved = ctx._saved
-    if saved and any(t is o for t in saved for o in outs):
+    if saved and _saves_an_output(saved, outs):
         ctx._saved = tuple([_as_saved_output(t, outs) for t in saved])
     if _anomaly._enabled:
         record_forward_trace(ctx)
@@ -341,9 +341,18 @@ def _edge(tensor):
     return (acc, 0)
 
 
+def _saves_an_output(saved, outs):
+    for t in saved:
+        if t is not None:
+            for o in outs:
+                if t is o:
+                    return True
+    return False
+
+
 def _as_saved_output(t, outs):
     for i, o in enumerate(outs):
-        if t is o:
+        if t is o and t is not None:
             return _SavedOutput(o.detach(), i)
     return t
 
