@@ -632,8 +632,8 @@ class Tensor:
     def _check_inplace(self, writes=True):
         """Refuse an in-place op torch refuses: on a leaf that requires grad (or a view of one),
         and a write into memory that several of its elements share (an expanded tensor)."""
-        if writes and 0 not in self._shape and any(s == 0 and n > 1 for s, n in
-                                                   zip(self._stride, self._shape)):
+        if writes and 0 in self._stride and 0 not in self._shape and any(
+                s == 0 and n > 1 for s, n in zip(self._stride, self._shape)):
             raise RuntimeError("unsupported operation: more than one element of the written-to "
                                "tensor refers to a single memory location. Please clone() the "
                                "tensor before performing the operation.")
@@ -690,7 +690,8 @@ class Tensor:
             if _broadcast_shape(shape, other._shape) != shape:
                 raise RuntimeError(f"output with shape {list(shape)} doesn't match the broadcast "
                                    f"shape {list(_broadcast_shape(shape, other._shape))}")
-        if dtype is self._dtype and not backend._is_dense(shape, self._stride) and self._overlaps_itself():
+        if dtype is self._dtype and self._stride != contiguous_strides(shape) and \
+                not backend._is_dense(shape, self._stride) and self._overlaps_itself():
             # torch updates element by element: a memory location seen twice is updated twice
             # (NumPy would buffer the operation and update it once)
             from .ops.movement import storage_positions
