@@ -2,7 +2,7 @@
 
 Tolerances. Given identical gradients (test_step_parity), each step of ours differs from torch's
 by at most a few ulps: torch's sqrt (MKL) is within 1 ulp of the correctly rounded one NumPy
-gives, and in float64 torch's fused multiply-adds round once where NumPy rounds twice. Over
+gives (the fused multiply-adds are exact, see test_fma_parity.py). Over
 `steps` steps that adds up to `4 * steps * eps` of each value (of the lr-sized update, for the
 parameters). Float32 SGD has neither source of difference and is compared bit for bit. Whole
 training runs also start from different gradients (BLAS summation order), which training then

@@ -328,8 +328,8 @@ def _fma64_exact_scalar(a: float, b: float, c: float) -> float:
         return math.inf if exact > 0 else -math.inf
 
 
-def fma64(a, b, c):
-    """Correctly rounded float64 a*b+c, like a hardware FMA.
+def fma64(a, b, c, out=None):
+    """Correctly rounded float64 a*b+c, like a hardware FMA; written into `out` if given.
 
     Vectorised Boldo-Melquiond emulation (Veltkamp/Dekker exact product, TwoSum,
     round-to-odd); elements where its intermediate terms could overflow or
@@ -349,29 +349,42 @@ def fma64(a, b, c):
         r = np.array(r, dtype=np.float64, copy=True)
         for i in zip(*np.nonzero(risky)):
             r[i] = _fma64_exact_scalar(float(a[i]), float(b[i]), float(c[i]))
-    return r
+    if out is None:
+        return r
+    np.copyto(out, r)
+    return out
 
 
-def fma32(a, b, c):
-    """Correctly rounded float32 a*b+c (the product is exact in float64)."""
-    a64 = np.asarray(a, dtype=np.float64)
-    b64 = np.asarray(b, dtype=np.float64)
-    c64 = np.asarray(c, dtype=np.float64)
+def fma32(a, b, c, out=None):
+    """Correctly rounded float32 a*b+c (the product is exact in float64); into `out` if given."""
+    s = np.empty(np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c)))
+    np.copyto(s, b)
     with np.errstate(all="ignore"):
-        p = a64 * b64
-        s = p + c64
-        # RN32(s) can differ from RN32(p + c) only if s sits exactly on a float32
-        # rounding boundary (or float32 subnormal range); fix those with
-        # round-to-odd.
-        bits = s.view(np.int64)
-        risky = ((bits & 0x1FFFFFFF) == 0x10000000) | (np.abs(s) < 2.0 ** -125)
-        if np.any(risky):
-            s = np.array(s, copy=True)
-            idx = np.nonzero(risky)
-            ps, cs, ss = np.broadcast_to(p, s.shape)[idx], np.broadcast_to(c64, s.shape)[idx], s[idx]
-            _, err = _two_sum(ps, cs)
-            s[idx] = _round_odd_fix(ss, err)
-        return s.astype(np.float32)
+        s *= a
+        s += c
+        # RN32(s) can differ from RN32(a*b + c) only where s sits exactly halfway between two
+        # float32s (normal or subnormal): such an s is nonzero and has its low 28 mantissa bits
+        # zero, so its low 16 bits, which a truncating cast reads, are zero too.
+        maybe = np.equal(s.view(np.uint64), 0, signature=(np.uint16, np.uint16, bool),
+                         casting="unsafe")
+        if maybe.any():
+            maybe &= s != 0  # zeros (as from zero gradients) are never halfway, and may be many
+            _round_odd_at_ties(s, np.flatnonzero(maybe), a, b, c)
+        if out is None:
+            return s.astype(np.float32)[()]
+        np.copyto(out, s, casting="same_kind")
+        return out
+
+
+def _round_odd_at_ties(s, idx, a, b, c):
+    """Replace s = RN64(a*b + c) at flat `idx` by round-to-odd(a*b + c) where RN32 may need it."""
+    ss = s.reshape(-1)[idx]
+    risky = ((ss.view(np.int64) & 0x1FFFFFFF) == 0x10000000) | (np.abs(ss) < 2.0 ** -125)
+    if risky.any():
+        idx = idx[risky]
+        a, b, c = (np.asarray(np.broadcast_to(v, s.shape).flat[idx], np.float64) for v in (a, b, c))
+        _, err = _two_sum(a * b, c)
+        s.reshape(-1)[idx] = _round_odd_fix(ss[risky], err)
 
 
 def _muladd32(a, b, c):

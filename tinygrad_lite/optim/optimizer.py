@@ -3,11 +3,10 @@ in-place array kernels the optimizers share.
 
 The kernels reproduce the floating-point operation order of torch's `_single_tensor_*` CPU code
 (scalars cast to the tensor dtype first; `add_(x, alpha=a)`, `addcmul_` and `lerp_` are fused
-multiply-adds in torch's vectorised AVX2/AVX512 kernels), so a step on identical inputs matches
-torch bit for bit in float32 except where torch's sqrt (MKL, within 1 ulp) differs from the
-correctly rounded one. NumPy has no fused multiply-add: float32 gets one by computing in float64
-(exact product, one rounding to float32), at about 4x the cost of a plain NumPy multiply-add;
-float64 rounds twice (1 ulp at most per operation).
+multiply-adds in torch's AVX2/AVX512 kernels, scalar tails included), so a step on identical
+inputs matches torch bit for bit except where torch's sqrt (MKL, within 1 ulp) differs from the
+correctly rounded one. NumPy has no fused multiply-add: `random.fma32` / `random.fma64` emulate
+it exactly (float32: in float64, with the rare sums that fall halfway between two float32s redone).
 """
 import functools
 import warnings
@@ -22,6 +21,7 @@ from .. import backend
 from .. import dtypes as _dt
 from ..autograd.function import _RemovableHandle
 from ..autograd.grad_mode import enable_grad, no_grad
+from ..random import fma32, fma64
 from ..tensor import Tensor
 
 
@@ -335,12 +335,12 @@ def _cast(value, like):
 
 
 def fma(a, b, c, out):
-    """out = a * b + c rounded once (torch's vectorised kernels fuse these); returns out."""
+    """out = a * b + c rounded once, as torch's CPU kernels (exact for NumPy float32/float64)."""
     xp = backend.xp_of(out)
-    if out.dtype == xp.float64:
-        return xp.add(xp.multiply(a, b), c, out=out)
-    exact = b.astype(xp.float64)  # (a cast then an in-place product is cheaper than a mixed one)
-    exact *= a  # a float32 product is exact in float64
+    if xp is np and out.dtype in (np.float32, np.float64):
+        return (fma32 if out.dtype == np.float32 else fma64)(a, b, c, out=out)
+    exact = b.astype(xp.float64)
+    exact *= a
     exact += c
     xp.copyto(out, exact, casting="same_kind")
     return out
