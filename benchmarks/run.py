@@ -56,8 +56,9 @@ def time_steps(step, min_time):
         elapsed = time.perf_counter() - start
         if elapsed >= min_time:
             return elapsed / n
-        n *= 2 if elapsed < min_time / 4 else 1
-        n = max(n, int(n * min_time / max(elapsed, 1e-9)))
+        # at least one call more each time: a step taking just under min_time / n never ends
+        # the loop otherwise (int(n * min_time / elapsed) rounds back down to n)
+        n = max(n * 2 if elapsed < min_time / 4 else n + 1, int(n * min_time / max(elapsed, 1e-9)))
 
 
 def bench_workloads(names, rounds, min_time):
