@@ -8,7 +8,7 @@ import numpy as np
 from .anomaly import warn_nonfinite_outputs, record_forward_trace
 from . import anomaly as _anomaly
 from .grad_mode import _state as _grad_state
-from ..backend import _STRIDES, contiguous_strides
+from ..backend import contiguous_strides
 
 _FREED = ("Trying to backward through the graph a second time (or directly access saved tensors "
           "after they have already been freed). Saved intermediate values of the graph are freed "
@@ -261,12 +261,8 @@ def plain_arrays(grad, *operands):
     dtype = grad._dtype
     if not dtype.is_floating_point:
         return None
-    shape, stride = grad._shape, grad._stride
-    expanded = stride != (_STRIDES.get(shape) or _contiguous_strides(shape))
-    if expanded and any(stride):
-        return None
-    out = [grad._arr]
-    for t in operands:
+    out, expanded = [], False
+    for t in (grad,) + operands:
         if t is None:
             out.append(None)
         elif type(t) in _NUMBERS:
@@ -274,15 +270,14 @@ def plain_arrays(grad, *operands):
         elif not isinstance(t, Tensor) or t._dtype is not dtype:
             return None
         else:
-            t_shape, t_stride = t._shape, t._stride
-            if t_stride != (_STRIDES.get(t_shape) or _contiguous_strides(t_shape)):
-                if any(t_stride):
+            if t._stride != contiguous_strides(t._shape):
+                if any(t._stride):
                     return None
                 expanded = True
             out.append(t._arr)
     if expanded:
         for t in operands:
-            if isinstance(t, Tensor) and t._shape != shape and t._shape:
+            if isinstance(t, Tensor) and t._shape != grad._shape and t._shape:
                 return None
     return out
 next_sequence_nr = itertools.count(1).__next__
@@ -385,5 +380,4 @@ def _modified_message(t, version, made_by=None):
 
 
 _new_object = object.__new__
-_contiguous_strides = contiguous_strides
 Tensor = None  # set by tensor.py once the class exists (ops run only after that)

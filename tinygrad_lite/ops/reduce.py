@@ -33,10 +33,14 @@ def keep_dims(t, in_shape, dims, keepdim):
     then broadcasts against the input, which is the order of operations of torch's formulas."""
     if keepdim or not in_shape:
         return t
+    return t.reshape(_kept_shape(in_shape, dims))
+
+
+def _kept_shape(in_shape, dims):
     shape = list(in_shape)
     for d in dims:
         shape[d] = 1
-    return t.reshape(shape)
+    return shape
 
 
 def _axis(dims, ndim):
@@ -124,10 +128,7 @@ def _expanded_view(ctx, grad):
     if not grad.is_contiguous():
         return None
     if not (ctx.keepdim or not ctx.in_shape):
-        shape = list(ctx.in_shape)
-        for d in ctx.dims:
-            shape[d] = 1
-        grad = view_geometry(grad, shape)
+        grad = view_geometry(grad, _kept_shape(ctx.in_shape, ctx.dims))
     return expand_geometry(grad, ctx.in_shape)
 
 
