@@ -357,19 +357,19 @@ def fma64(a, b, c, out=None):
 
 def fma32(a, b, c, out=None):
     """Correctly rounded float32 a*b+c (the product is exact in float64); into `out` if given."""
-    s = np.empty(np.broadcast_shapes(np.shape(a), np.shape(b), np.shape(c)))
-    np.copyto(s, b)
     with np.errstate(all="ignore"):
-        s *= a
-        s += c
+        s = np.asarray(np.multiply(a, b, dtype=np.float64))  # 24-bit by 24-bit: exact
+        s = np.add(s, c, out=s if np.shape(c) == s.shape or not np.ndim(c) else None)
         # RN32(s) can differ from RN32(a*b + c) only where s sits exactly halfway between two
         # float32s (normal or subnormal): such an s is nonzero and has its low 28 mantissa bits
         # zero, so its low 16 bits, which a truncating cast reads, are zero too.
         maybe = np.equal(s.view(np.uint64), 0, signature=(np.uint16, np.uint16, bool),
                          casting="unsafe")
         if maybe.any():
-            maybe &= s != 0  # zeros (as from zero gradients) are never halfway, and may be many
-            _round_odd_at_ties(s, np.flatnonzero(maybe), a, b, c)
+            idx = np.flatnonzero(maybe)
+            idx = idx[s.reshape(-1)[idx] != 0]  # zeros (as from zero gradients) are never halfway
+            if idx.size:
+                _round_odd_at_ties(s, idx, a, b, c)
         if out is None:
             return s.astype(np.float32)[()]
         np.copyto(out, s, casting="same_kind")
