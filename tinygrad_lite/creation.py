@@ -5,6 +5,7 @@ import numpy as np
 
 from . import backend
 from . import dtypes as _dt
+from .storage import Storage
 from .tensor import Tensor, _shape_arg
 
 
@@ -111,7 +112,6 @@ def from_numpy(array):
     dtype = _dt.from_numpy(array.dtype)
     flat, strides = backend.flat_buffer(array)
     t = Tensor.__new__(Tensor)
-    from .storage import Storage
     t._storage = Storage(flat, backend.CPU)
     t._shape, t._stride, t._offset, t._dtype = array.shape, strides, 0, dtype
     t._arr = backend.strided_view(flat, array.shape, strides, 0)

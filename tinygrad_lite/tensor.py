@@ -438,12 +438,11 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's `.grad` (or only `inputs`')."""
-        from .autograd.engine import run_backward
         if inputs is not None:
             inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
             if not inputs:
                 raise RuntimeError("`inputs` argument to `backward()` cannot be empty.")
-        run_backward([self], [gradient], retain_graph, create_graph, inputs=inputs)
+        _engine.run_backward([self], [gradient], retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
         """A tensor on the same storage, cut from the graph."""
@@ -680,8 +679,7 @@ class Tensor:
 
     def _fast_inplace(self, ufunc, other):
         """In-place arithmetic without graph recording: straight into this tensor's memory."""
-        from .ops.elementwise import operands
-        x, y, dtype = operands(self, other)
+        x, y, dtype = _elementwise.operands(self, other)
         if dtype is not self._dtype and not _can_cast(dtype, self._dtype):
             raise RuntimeError(f"result type {_TYPE_NAMES[dtype.name]} can't be cast to the "
                                f"desired output type {_TYPE_NAMES[self._dtype.name]}")
@@ -785,3 +783,8 @@ from .autograd import engine as _engine  # noqa: E402
 _function.Tensor = _engine._Tensor = Tensor
 _engine._make = Tensor._make
 from . import _tensor_methods  # noqa: E402,F401  (attaches the op methods to Tensor)
+from .ops import elementwise as _elementwise, reduce as _reduce, movement as _movement  # noqa: E402
+
+# (hot paths reach these modules through globals: an import inside a function costs ~1 us a call)
+_engine._broadcast_shape = _broadcast_shape
+_engine._sum_array, _engine._view_geometry = _reduce.sum_array, _movement.view_geometry

@@ -15,7 +15,6 @@ def _as_list(x):
 
 
 def _make_root_grads(outputs, grad_outputs):
-    from ..tensor import Tensor
     grads = []
     for i, (out, g) in enumerate(zip(outputs, grad_outputs)):
         if not out.requires_grad:
@@ -27,7 +26,7 @@ def _make_root_grads(outputs, grad_outputs):
                 raise RuntimeError("grad can be implicitly created only for real scalar outputs but got "
                                    + repr(out.dtype).replace("tinygrad_lite", "torch"))
             g = out._ones_like()
-        elif not isinstance(g, Tensor):
+        elif not isinstance(g, _Tensor):
             g = out._ones_like() * g
         elif g.shape != out.shape:
             raise RuntimeError(f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and "
@@ -96,11 +95,9 @@ def _sum_to(grad, shape, arrays=False):
     dims = tuple(range(lead)) + tuple(i + lead for i, n in enumerate(shape)
                                       if n == 1 and grad._shape[i + lead] != 1)
     if arrays:
-        from ..ops.reduce import sum_array
-        from ..ops.movement import view_geometry
         if dims:
-            grad = _make(sum_array(grad._arr, dims, True, grad._dtype))
-        return view_geometry(grad, shape) if grad._shape != shape else grad
+            grad = _make(_sum_array(grad._arr, dims, True, grad._dtype))
+        return _view_geometry(grad, shape) if grad._shape != shape else grad
     if dims:
         grad = grad.sum(dims, keepdim=True)
     return grad.view(shape) if grad._shape != shape else grad
@@ -261,13 +258,11 @@ def _call_backward(node, grads, arrays=False):
 
 
 def _zeros_for(node, i):
-    from ..tensor import Tensor
     shape, dtype, device = node._output_meta[i]
-    return Tensor._full(shape, 0, dtype, device)
+    return _Tensor._full(shape, 0, dtype, device)
 
 
 def _validate_shape(node, g, shape, arrays):
-    from ..tensor import _broadcast_shape
     try:
         if _broadcast_shape(shape, g._shape) == g._shape:
             return _sum_to(g, shape, arrays)
@@ -321,4 +316,5 @@ _refcount = sys.getrefcount
 # Whether first-order backward runs the nodes' array formulas (tests switch it off to check that
 # both lanes give the same bits).
 ARRAY_LANE = True
-_Tensor = _make = None  # set by tensor.py once the class exists
+# set by tensor.py once the class exists
+_Tensor = _make = _broadcast_shape = _sum_array = _view_geometry = None

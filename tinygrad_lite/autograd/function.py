@@ -353,9 +353,8 @@ def _as_saved_output(t, outs):
 
 
 def _unpack_output(node, saved):
-    from .grad_mode import is_grad_enabled as enabled
     t = saved.tensor
-    if not enabled():
+    if not _grad_state.enabled:
         return t
     alias = t._alias()
     alias._requires_grad = True

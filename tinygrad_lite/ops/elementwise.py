@@ -325,8 +325,7 @@ def _power(x, y, dtype, scalar_exponent):
 
 
 def _xp_of(x):
-    from ..backend import xp_of
-    return xp_of(x)
+    return backend.xp_of(x)
 
 
 def _any_negative(y):

@@ -1,5 +1,6 @@
 """Advanced indexing (copies, as torch), gather/scatter, index_select, masked_fill."""
 from .. import backend
+from ..autograd.engine import _sum_to
 from ..autograd.function import Function
 from ..tensor import Tensor, _wrap_dim, _broadcast_shape
 
@@ -126,7 +127,6 @@ class IndexPut(Function):
     def backward(ctx, grad):
         if ctx.needs_input_grad[2] or not ctx.accumulate:  # when the indices are read
             ctx._check_saved()
-        from ..autograd.engine import _sum_to
         ga = gv = None
         if ctx.needs_input_grad[0]:
             ga = grad if ctx.accumulate else IndexPut.apply(grad, ctx.key, 0.0)
@@ -334,7 +334,6 @@ class MaskedSelect(Function):
     @staticmethod
     def backward(ctx, grad):
         ctx._check_saved()
-        from ..autograd.engine import _sum_to
         return _sum_to(IndexAddInto.apply(grad, ctx.shape, ctx.key), ctx.in_shape), None
 
 
@@ -361,7 +360,6 @@ class MaskedFill(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        from ..autograd.engine import _sum_to
         (mask,) = ctx.saved_tensors
         ga = _sum_to(grad.masked_fill(mask, 0.0), ctx.in_shape) if ctx.needs_input_grad[0] else None
         gv = grad.where(mask, grad.new_zeros(())).sum() if ctx.needs_input_grad[2] else None

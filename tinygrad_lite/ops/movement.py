@@ -1,6 +1,7 @@
 """Views (shared storage, no copy) and the copies that move data: cat, stack, clone, to."""
 from .. import backend
 from .. import dtypes as _dt
+from ..autograd.engine import _sum_to
 from ..autograd.function import _FREED, Function, _edge, next_sequence_nr
 from ..tensor import Tensor, _view_strides, _infer_size, _wrap_dim
 
@@ -231,12 +232,10 @@ class Expand(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        from ..autograd.engine import _sum_to
         return _sum_to(grad, ctx.in_shape), None
 
     @staticmethod
     def array_backward(ctx, grad):
-        from ..autograd.engine import _sum_to
         return _sum_to(grad, ctx.in_shape, arrays=True), None
 
 
@@ -530,7 +529,6 @@ class Copy(Function):
 
     @staticmethod
     def backward(ctx, grad):
-        from ..autograd.engine import _sum_to
         shape, dtype, device = ctx.src_meta
         gsrc = _sum_to(grad, shape).to(dtype=dtype, device=device) if ctx.needs_input_grad[1] else None
         return (grad.new_zeros(grad.shape) if ctx.needs_input_grad[0] else None), gsrc
