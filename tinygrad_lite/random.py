@@ -356,24 +356,24 @@ def fma64(a, b, c, out=None):
 
 
 def fma32(a, b, c, out=None):
-    """Correctly rounded float32 a*b+c (the product is exact in float64); into `out` if given."""
-    with np.errstate(all="ignore"):
-        s = np.asarray(np.multiply(a, b, dtype=np.float64))  # 24-bit by 24-bit: exact
-        s = np.add(s, c, out=s if np.shape(c) == s.shape or not np.ndim(c) else None)
-        # RN32(s) can differ from RN32(a*b + c) only where s sits exactly halfway between two
-        # float32s (normal or subnormal): such an s is nonzero and has its low 28 mantissa bits
-        # zero, so its low 16 bits, which a truncating cast reads, are zero too.
-        maybe = np.equal(s.view(np.uint64), 0, signature=(np.uint16, np.uint16, bool),
-                         casting="unsafe")
-        if maybe.any():
-            idx = np.flatnonzero(maybe)
-            idx = idx[s.reshape(-1)[idx] != 0]  # zeros (as from zero gradients) are never halfway
-            if idx.size:
-                _round_odd_at_ties(s, idx, a, b, c)
-        if out is None:
-            return s.astype(np.float32)[()]
-        np.copyto(out, s, casting="same_kind")
-        return out
+    """Correctly rounded float32 a*b+c (the product is exact in float64); into `out` if given.
+    (No np.errstate: an inf or NaN operand warns from this module, which the package silences.)"""
+    s = np.asarray(np.multiply(a, b, dtype=np.float64))  # 24-bit by 24-bit significands: exact
+    s = np.add(s, c, out=s if np.shape(c) == s.shape or not np.ndim(c) else None)
+    # RN32(s) can differ from RN32(a*b + c) only where s sits exactly halfway between two
+    # float32s (normal or subnormal): such an s is nonzero and has its low 28 mantissa bits
+    # zero, so its low 16 bits, which a truncating cast reads, are zero too.
+    maybe = np.equal(s.view(np.uint64), 0, signature=(np.uint16, np.uint16, bool),
+                     casting="unsafe")
+    if maybe.any():
+        idx = maybe.reshape(-1).nonzero()[0]
+        idx = idx[s.reshape(-1)[idx] != 0]  # zeros (as from zero gradients) are never halfway
+        if idx.size:
+            _round_odd_at_ties(s, idx, a, b, c)
+    if out is None:
+        return s.astype(np.float32)[()]
+    np.copyto(out, s, casting="same_kind")
+    return out
 
 
 def _round_odd_at_ties(s, idx, a, b, c):
