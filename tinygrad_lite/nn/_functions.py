@@ -286,20 +286,31 @@ class NllLoss(Function):
         check_no_requires_grad(ctx, "nll_loss_forward", {2: "weight"})
         if input.ndim > 2:
             ctx.name_ = "NllLoss2DBackward0"
-        x, t = input._arr, target._arr.astype("int64")
+        x, t = input._arr, target._arr
+        t = t if t.dtype == "int64" else t.astype("int64")
         xp = backend.xp_of(x)
         class_dim = 0 if input.ndim == 1 else 1
         n_classes = x.shape[class_dim]
-        valid = t != ignore_index
-        bad = valid & ((t < 0) | (t >= n_classes))
-        if bad.any():
-            raise IndexError(f"Target {int(t[bad].reshape(-1)[0])} is out of bounds.")
-        safe = xp.expand_dims(xp.where(valid, t, 0), class_dim)
-        valid = xp.expand_dims(valid, class_dim)
-        w = weight._arr.astype(x.dtype)[safe] if weight is not None else xp.ones(safe.shape, x.dtype)
-        w = xp.where(valid, w, x.dtype.type(0))
-        with _quiet(xp):  # ignored targets contribute 0 even where the input is inf or nan
-            losses = xp.where(valid, -xp.take_along_axis(x, safe, class_dim) * w, x.dtype.type(0))
+        low, high = (t.min(), t.max()) if t.size else (0, -1)
+        if weight is None and 0 <= low and high < n_classes and not low <= ignore_index <= high:
+            # the usual case: every target a class, none ignored, no weights (the general formula
+            # below then multiplies by ones and masks nothing: the same bits)
+            safe = t.reshape(t.shape[:class_dim] + (1,) + t.shape[class_dim:])
+            valid, w = xp.ones(safe.shape, bool), xp.ones(safe.shape, x.dtype)
+            # (take_along_axis, spelled out for the 1-D and 2-D inputs: NumPy's is slow Python)
+            losses = -(x[safe] if x.ndim == 1 else x[xp.arange(len(x))[:, None], safe]
+                       if x.ndim == 2 else xp.take_along_axis(x, safe, class_dim))
+        else:
+            valid = t != ignore_index
+            bad = valid & ((t < 0) | (t >= n_classes))
+            if bad.any():
+                raise IndexError(f"Target {int(t[bad].reshape(-1)[0])} is out of bounds.")
+            safe = xp.expand_dims(xp.where(valid, t, 0), class_dim)
+            valid = xp.expand_dims(valid, class_dim)
+            w = weight._arr.astype(x.dtype)[safe] if weight is not None else xp.ones(safe.shape, x.dtype)
+            w = xp.where(valid, w, x.dtype.type(0))
+            with _quiet(xp):  # ignored targets contribute 0 even where the input is inf or nan
+                losses = xp.where(valid, -xp.take_along_axis(x, safe, class_dim) * w, x.dtype.type(0))
         losses = losses.squeeze(class_dim)
         if reduction != "none":
             out = xp.asarray(losses.sum(), dtype=x.dtype)
@@ -346,7 +357,11 @@ class NllLossBackward(Function):
         gx = xp.zeros(input._shape, coeff.dtype)
         with _quiet(xp):
             values = xp.where(loss.valid, g * coeff, coeff.dtype.type(0))
-        xp.put_along_axis(gx, loss.safe, values, loss.class_dim)
+        safe = loss.safe
+        if gx.ndim == 2:  # (put_along_axis, spelled out: NumPy's is slow Python)
+            gx[xp.arange(len(gx))[:, None], safe] = values
+        else:
+            xp.put_along_axis(gx, safe, values, loss.class_dim)
         return gx
 
     @staticmethod
