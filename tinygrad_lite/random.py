@@ -560,7 +560,7 @@ def _avx_log(x):
     e = e - np.where(mask, _F(1.0), _F(0.0))
     x = x + tmp
     z = x * x
-    y = np.full_like(x, _LOG_P[0])
+    y = _LOG_P[0]
     for c in _LOG_P[1:]:
         y = fma32(y, x, c)  # y*x + c, contracted by the compiler
     y = y * x
@@ -587,12 +587,12 @@ def _avx_sincos(x):
     sign_cos = (~(j - 2) & 4) << 29
     sign_sin = sign_sin ^ swap_sin
     z = x * x
-    yc = fma32(np.full_like(z, _COS_P[0]), z, _COS_P[1])
+    yc = fma32(_COS_P[0], z, _COS_P[1])
     yc = fma32(yc, z, _COS_P[2])
     yc = yc * z
     yc = fma32(yc, z, -(z * _F(0.5)))
     yc = yc + _F(1.0)
-    ys = fma32(np.full_like(z, _SIN_P[0]), z, _SIN_P[1])
+    ys = fma32(_SIN_P[0], z, _SIN_P[1])
     ys = fma32(ys, z, _SIN_P[2])
     ys = ys * z
     ys = fma32(ys, x, x)
@@ -614,8 +614,12 @@ def _fill16_f32(u, mean, std):
     radius = np.sqrt(_F(-2.0) * _avx_log(u1))
     s, c = _avx_sincos(_TWO_PI_F * u2)
     out = np.empty_like(u)
-    out[:, :8] = fma32(radius * c, std, mean)  # _mm256_fmadd_ps
-    out[:, 8:] = fma32(radius * s, std, mean)
+    if std == 1:  # the product is exact: the fused add is the plain one (-0.0 + mean included)
+        np.add(radius * c, mean, out=out[:, :8])
+        np.add(radius * s, mean, out=out[:, 8:])
+    else:
+        out[:, :8] = fma32(radius * c, std, mean)  # _mm256_fmadd_ps
+        out[:, 8:] = fma32(radius * s, std, mean)
     return out
 
 
