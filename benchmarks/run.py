@@ -5,30 +5,13 @@
 
 Engines run round by round in one process (the order shuffled each round), every side pinned to
 ONE thread (torch.set_num_threads(1); OMP/OpenBLAS/MKL via environment and threadpoolctl), all
-on one steady allocator (see _steady_allocator). Reports medians and ratios; writes benchmarks/results/latest.{json,csv}, ratios.png, sizes.png.
+on the malloc settings tinygrad_lite fixes at import (backend.STEADY_MALLOC). Reports medians
+and ratios; writes benchmarks/results/latest.{json,csv}, ratios.png, sizes.png.
 """
 import os
 
 for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_var] = "1"
-
-
-def _steady_allocator():
-    """Fix glibc malloc's trim and mmap thresholds for the whole process (every engine alike).
-    By default glibc maps big blocks afresh and hands freed heap tops back to the OS, adjusting
-    both thresholds as the process runs, so whether a step's large temporaries page-fault depends
-    on the process's history: the NumPy floor of mlp_adam_b32 read 1.1 ms in one run and 2.5 ms
-    in the next. True when set (glibc only)."""
-    import ctypes
-    try:
-        mallopt = ctypes.CDLL("libc.so.6").mallopt
-    except (OSError, AttributeError):
-        return False
-    m_trim_threshold, m_mmap_threshold = -1, -3
-    return bool(mallopt(m_trim_threshold, 1 << 30)) and bool(mallopt(m_mmap_threshold, 1 << 25))
-
-
-STEADY_ALLOCATOR = _steady_allocator()
 
 import argparse  # noqa: E402
 import csv  # noqa: E402
@@ -281,7 +264,7 @@ def main():
     os.makedirs(args.out, exist_ok=True)
     machine = (f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python "
                f"{platform.python_version()}, NumPy {np.__version__}, torch {torch.__version__}, "
-               f"1 thread per engine" + (", fixed malloc thresholds" if STEADY_ALLOCATOR else ""))
+               f"1 thread per engine" + (", fixed malloc thresholds" if tl.backend.STEADY_MALLOC else ""))
     print(machine)
     print(HEADER)
     rows = bench_workloads(names, rounds, min_time)

@@ -1,4 +1,7 @@
 """The only module that knows NumPy from CuPy: device objects and the array module per device."""
+import ctypes
+import os
+import sys
 
 import numpy as np
 
@@ -6,6 +9,28 @@ try:  # CuPy is optional; without it (or without a GPU) only the CPU device exis
     import cupy as _cupy
 except Exception:  # pragma: no cover - depends on the machine
     _cupy = None
+
+
+def _steady_malloc():
+    """Fix glibc malloc's trim and mmap thresholds for this process; True when set.
+
+    By default glibc returns freed memory at the top of its heap to the OS once it exceeds a
+    threshold it keeps adjusting, so a chain of ops on large arrays, whose graph frees several of
+    them at once each step, gets fresh pages from the kernel (zeroed, one fault per 4 KiB) every
+    step: measured on 10^6-element chains, 2.8x slower than with the thresholds fixed (and randn
+    2x). Fixed: blocks under 32 MiB come from the heap, and up to 256 MiB of freed heap is kept for
+    reuse. TINYGRAD_LITE_MALLOC=default leaves glibc as it is."""
+    if os.environ.get("TINYGRAD_LITE_MALLOC", "steady") != "steady" or not sys.platform.startswith("linux"):
+        return False
+    try:
+        mallopt = ctypes.CDLL("libc.so.6").mallopt
+    except (OSError, AttributeError):  # not glibc
+        return False
+    m_trim_threshold, m_mmap_threshold = -1, -3
+    return bool(mallopt(m_trim_threshold, 256 << 20)) and bool(mallopt(m_mmap_threshold, 32 << 20))
+
+
+STEADY_MALLOC = _steady_malloc()
 
 
 class device:
