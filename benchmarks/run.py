@@ -112,31 +112,39 @@ def _format_row(r):
             f"{_fmt(r['vs_torch'], '8.2f')} {_fmt(r['vs_numpy'], '8.2f')}  {r['target']} {ok}")
 
 
-def bench_micro(min_time):
-    """Microseconds per op on tiny tensors, graph build/teardown, optimizer step per parameter."""
-    out = {}
-    for label, mod in (("tinygrad_lite", tl), ("torch", torch)):
-        a, b = mod.ones(4), mod.ones(4)
-        ag = mod.ones(4, requires_grad=True)
-        out[f"{label}: add, no grad (us/op)"] = time_steps(lambda: a + b, min_time) * 1e6
+def _micro_cases(mod):
+    """(name, callable, divisor) for the microbenchmarks of one engine."""
+    a, b = mod.ones(4), mod.ones(4)
+    ag = mod.ones(4, requires_grad=True)
 
-        def fwd_bwd():
-            (ag * b).sum().backward()
-        out[f"{label}: mul+sum fwd+bwd (us)"] = time_steps(fwd_bwd, min_time) * 1e6
+    def fwd_bwd():
+        (ag * b).sum().backward()
 
-        def graph_100():
-            y = ag
-            for _ in range(100):
-                y = y * 1.0001
-            del y
-        out[f"{label}: build+free 100-node graph (us)"] = time_steps(graph_100, min_time) * 1e6
-        params = [mod.zeros(10, requires_grad=True) for _ in range(100)]
-        for p in params:
-            p.grad = mod.ones(10)
-        opt = mod.optim.Adam(params, lr=1e-3) if hasattr(mod, "optim") else None
-        if opt is not None:
-            out[f"{label}: Adam step (us/param)"] = time_steps(opt.step, min_time) * 1e6 / len(params)
-    return out
+    def graph_100():
+        y = ag
+        for _ in range(100):
+            y = y * 1.0001
+        del y
+    params = [mod.zeros(10, requires_grad=True) for _ in range(100)]
+    for p in params:
+        p.grad = mod.ones(10)
+    opt = mod.optim.Adam(params, lr=1e-3)
+    return [("add, no grad (us/op)", lambda: a + b, 1), ("mul+sum fwd+bwd (us)", fwd_bwd, 1),
+            ("build+free 100-node graph (us)", graph_100, 1),
+            ("Adam step (us/param)", opt.step, len(params))]
+
+
+def bench_micro(min_time, rounds=5):
+    """Microseconds per op on tiny tensors, graph build/teardown, optimizer step per parameter:
+    the best of `rounds` rounds, the engines alternating as in the workloads."""
+    cases = {label: _micro_cases(mod) for label, mod in (("tinygrad_lite", tl), ("torch", torch))}
+    best = {}
+    for _ in range(rounds):
+        for label in random.sample(list(cases), len(cases)):
+            for name, fn, per in cases[label]:
+                key = f"{label}: {name}"
+                best[key] = min(best.get(key, math.inf), time_steps(fn, min_time) * 1e6 / per)
+    return {f"{label}: {name}": best[f"{label}: {name}"] for label in cases for name, _, _ in cases[label]}
 
 
 def bench_rng(n, repeats=3):
