@@ -781,6 +781,7 @@ from .autograd import function as _function  # noqa: E402
 from .autograd import engine as _engine  # noqa: E402
 
 _function.Tensor = _engine._Tensor = Tensor
+_function._TYPE_NAMES = _TYPE_NAMES
 _engine._make = Tensor._make
 from . import _tensor_methods  # noqa: E402,F401  (attaches the op methods to Tensor)
 from .ops import elementwise as _elementwise, reduce as _reduce, movement as _movement  # noqa: E402

@@ -366,7 +366,7 @@ def _unpack_output(node, saved):
 def _modified_message(t, version, made_by=None):
     """torch's message; `made_by` is the (node, output number) of a saved output."""
     kind = "cuda." if t.device.type == "cuda" else ""
-    type_name = {"float32": "Float", "float64": "Double", "float16": "Half"}.get(t.dtype.name, t.dtype.name)
+    type_name = _TYPE_NAMES[t.dtype.name]
     shape = ", ".join(map(str, t.shape))
     node, nr = made_by or (t.grad_fn, t._output_nr)
     op = "" if node is None else node._forward_op_name()

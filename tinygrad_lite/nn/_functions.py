@@ -275,6 +275,55 @@ class BinaryCrossEntropyWithLogits(Function):
         return gx, gy, None, None, None
 
 
+def _cascade_sum(xp, values, kept=None):
+    """The sum of `values` (in their dtype) in the order of torch's CPU nll_loss (LossNLL.cpp):
+    the value at linear position p is added to a level-0 partial sum, and after a position that
+    is a multiple of 16**(j+1) the level-j partial sum is added to level j+1's and restarts
+    (8 levels; every partial sum starts from +0); the result adds the levels' partial sums in
+    order. `kept`: the positions that count when some are left out (ignored targets, which
+    neither add nor hand sums on)."""
+    zero = values.dtype.type(0)
+    values = values.reshape(-1) if kept is None else values.reshape(-1)[kept]
+    partials = []
+    for level in range(7):
+        # a level's arrivals: the first (at position 0) is handed on at once, then runs that end
+        # at the multiples of 16**(level+1); what follows the last run stays at this level
+        if values.size <= 1 and (kept is None or values.size == 0 or int(kept[0]) == 0):
+            break  # (a lone sum from position 0 goes up to level 7 unchanged)
+        if kept is None:  # every position counts: the runs are 16 arrivals long
+            full = (values.size - 1) // 16
+            partials.append(_sequential_sum(values[1 + 16 * full:], zero))
+            runs = values[1:1 + 16 * full].reshape(full, 16).cumsum(axis=1)[:, -1] + zero
+            values = xp.concatenate((values[:1] + zero, runs)) if full else values[:1]
+        else:
+            ends = xp.flatnonzero(kept % 16 ** (level + 1) == 0)
+            partials.append(_sequential_sum(values[ends[-1] + 1:] if ends.size else values, zero))
+            values, kept = _run_sums(xp, values, ends, zero), kept[ends]
+    partials.append(_sequential_sum(values, zero))  # level 7's
+    total = zero
+    for partial in partials:
+        total = total + partial
+    return total
+
+
+def _sequential_sum(values, zero):
+    """((0 + v0) + v1) + ...: a cumulative sum is sequential (np.sum is pairwise); + 0 turns the
+    -0.0 that a run of -0.0 leaves into the +0.0 a sum started from +0 gives."""
+    return values.cumsum()[-1] + zero if values.size else zero
+
+
+def _run_sums(xp, values, ends, zero):
+    """The sequential sums of the runs of `values` that end at the indices `ends` (the first run
+    starts at 0), batched by run length."""
+    starts = xp.concatenate((xp.zeros(1, ends.dtype), ends[:-1] + 1))
+    lengths = ends - starts + 1
+    sums = xp.empty(ends.size, values.dtype)
+    for n in set(lengths.tolist()):
+        runs = xp.flatnonzero(lengths == n)
+        sums[runs] = values[starts[runs, None] + xp.arange(n)].cumsum(axis=1)[:, -1]
+    return sums + zero
+
+
 class NllLoss(Function):
     """-input[n, target[n], ...] * weight[target], over class dim 1 (0 for a 1-D input)."""
 
@@ -286,6 +335,9 @@ class NllLoss(Function):
         check_no_requires_grad(ctx, "nll_loss_forward", {2: "weight"})
         if input.ndim > 2:
             ctx.name_ = "NllLoss2DBackward0"
+            if target.dtype.itemsize == 1 and (reduction == "none" or target.numel()):
+                # (torch's 2-D kernel reads the target as int64 where a byte target reaches it)
+                raise RuntimeError("expected scalar type Long but found Byte")
         x, t = input._arr, target._arr
         t = t if t.dtype == "int64" else t.astype("int64")
         xp = backend.xp_of(x)
@@ -312,28 +364,31 @@ class NllLoss(Function):
             with _quiet(xp):  # ignored targets contribute 0 even where the input is inf or nan
                 losses = xp.where(valid, -xp.take_along_axis(x, safe, class_dim) * w, x.dtype.type(0))
         losses = losses.squeeze(class_dim)
-        if reduction != "none":
-            out = xp.asarray(losses.sum(), dtype=x.dtype)
-        elif class_dim == 0:  # torch computes a 1-D input's loss as 0 - x * w: never -0.0
-            out = losses + x.dtype.type(0)
-        else:
-            out = losses
-        total = w.sum(dtype=x.dtype) if reduction == "mean" else x.dtype.type(1)
-        with _quiet(xp):
-            out = out / total  # 0 / 0 = nan when every target is ignored, as torch
-        ctx.class_dim, ctx.reduction = class_dim, reduction
-        if any(ctx.needs_input_grad):  # the loss is linear in input: keep the target's coefficients
-            with _quiet(xp):
-                ctx.safe, ctx.target_coeff = safe, xp.where(valid, -w / total, x.dtype.type(0))
-            ctx.valid = valid
-            ctx.save_for_backward(input)  # (torch saves it: writing into it breaks backward)
+        total = x.dtype.type(1)
+        if reduction == "none":  # (torch computes a 1-D input's loss as 0 - x * w: never -0.0)
+            out = losses + x.dtype.type(0) if class_dim == 0 else losses
+        else:  # summed in the order of torch's CPU kernel (see _cascade_sum)
+            everywhere = valid.all()
+            kept = None if everywhere else xp.flatnonzero(valid)
+            out = xp.asarray(_cascade_sum(xp, losses, kept), dtype=x.dtype)
+            if reduction == "mean":
+                total = _cascade_sum(xp, w, kept) if weight is not None else \
+                    x.dtype.type(valid.size if everywhere else kept.size)
+                with _quiet(xp):
+                    out = out / total  # 0 / 0 = nan when every target is ignored, as torch
+        ctx.class_dim, ctx.reduction, ctx.total = class_dim, reduction, total
+        if any(ctx.needs_input_grad):  # the loss is linear in input: keep what its gradient reads
+            ctx.safe, ctx.valid, ctx.target_weight = safe, valid, w
+            ctx.weight, ctx.ignore_index = weight, ignore_index
+            # (torch saves both: writing into either breaks backward; `safe` may view the target)
+            ctx.save_for_backward(input, target)
         return out
 
     @staticmethod
     def backward(ctx, grad):
         ctx._check_saved()
-        (input,) = ctx.saved_tensors
-        return NllLossBackward.apply(grad, input, ctx), None, None, None, None
+        input, target = ctx.saved_tensors
+        return NllLossBackward.apply(grad, input, target, ctx), None, None, None, None
 
 
 class NllLossBackward(Function):
@@ -341,22 +396,26 @@ class NllLossBackward(Function):
     upstream gradient, constant in the input (whose second derivative is zero)."""
 
     name_ = "NllLossBackwardBackward0"
+    graph_inputs = (0, 1)  # (the target is saved, not differentiated)
 
     @staticmethod
-    def forward(ctx, grad, input, loss):
+    def forward(ctx, grad, input, target, loss):
         if loss.name_ == "NllLoss2DBackward0":
             ctx.name_ = "NllLoss2DBackwardBackward0"
         ctx.loss, ctx.input_shape = loss, input._shape
+        ctx.save_for_backward(target)
         g = grad._arr
-        if loss.reduction == "none":
-            g = backend.xp_of(g).expand_dims(g, loss.class_dim)
         xp = backend.xp_of(g)
-        coeff = loss.target_coeff
+        if loss.reduction == "none":
+            g = xp.expand_dims(g, loss.class_dim)
+        w = loss.target_weight
+        # torch's nll_loss_backward: -(g / total_weight) for 'mean', times each target's weight;
         # only the valid targets' entries are written: elsewhere the gradient is 0 even where the
-        # upstream gradient is NaN or inf, as torch's nll_loss_backward
-        gx = xp.zeros(input._shape, coeff.dtype)
+        # upstream gradient is NaN or inf
+        gx = xp.zeros(input._shape, w.dtype)
         with _quiet(xp):
-            values = xp.where(loss.valid, g * coeff, coeff.dtype.type(0))
+            values = xp.where(loss.valid, w * -(g / loss.total if loss.reduction == "mean" else g),
+                              w.dtype.type(0))
         safe = loss.safe
         if gx.ndim == 2:  # (put_along_axis, spelled out: NumPy's is slow Python)
             gx[xp.arange(len(gx))[:, None], safe] = values
@@ -367,15 +426,13 @@ class NllLossBackward(Function):
     @staticmethod
     def backward(ctx, gg):
         loss = ctx.loss
+        (target,) = ctx.saved_tensors  # (checked even when unused, as torch unpacks it)
         ggrad = ginput = None
-        if ctx.needs_input_grad[0]:  # the same scatter read back: a gather
-            safe = Tensor._make(loss.safe)
-            picked = gg.gather(loss.class_dim, safe) * Tensor._make(loss.target_coeff)
-            picked = picked.masked_fill(Tensor._make(~loss.valid), 0.0)
-            ggrad = picked.squeeze(loss.class_dim) if loss.reduction == "none" else picked.sum()
+        if ctx.needs_input_grad[0]:  # linear in the upstream gradient: torch's is nll_loss of gg
+            ggrad = NllLoss.apply(gg, target, loss.weight, loss.reduction, loss.ignore_index)
         if ctx.needs_input_grad[1]:
             ginput = gg.new_zeros(ctx.input_shape)
-        return ggrad, ginput, None
+        return ggrad, ginput, None, None
 
 
 class Embedding(Function):
