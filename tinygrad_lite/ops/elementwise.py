@@ -22,8 +22,8 @@ def operands(a, b, out_dtype=None):
         if dtype is b._dtype and (out_dtype is None or dtype.is_floating_point):
             return a._arr, b._arr, dtype  # (nothing to cast)
         dtype = result_type(a, b)
-    elif type(b) is float and isinstance(a, Tensor) and a._dtype.is_floating_point:
-        dtype = a._dtype  # a Python float never raises a float tensor's type
+    elif (type(b) is float or type(b) is int) and isinstance(a, Tensor) and a._dtype.is_floating_point:
+        dtype = a._dtype  # a Python number never raises a float tensor's type
         return a._arr, dtype.np.type(b), dtype
     else:
         check_same_device(a, b)
