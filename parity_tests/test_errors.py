@@ -235,3 +235,20 @@ def test_misc_errors(case):
                                                  m.zeros(1, dtype=m.float64)),
     }
     assert_same(*run_both(programs[case]), what=case)
+
+
+@pytest.mark.parametrize("value", [10**30, 2**64, -(2**63) - 1, 2**64 - 1, -(2**63), 2**63])
+@pytest.mark.parametrize("op", ["add", "radd", "mul", "truediv", "lt", "pow", "fill_", "add_", "int add"])
+def test_python_ints_beyond_a_scalar(op, value):
+    """torch's Scalar holds int64 and uint64 values: a Python int beyond them raises OverflowError
+    (with Python's message) in every op that takes a number; within them, the same result."""
+    def program(m):
+        x = m.ones(2)
+        return {"add": lambda: x + value, "radd": lambda: value + x, "mul": lambda: x * value,
+                "truediv": lambda: x / value, "lt": lambda: x < value, "pow": lambda: x ** value,
+                "fill_": lambda: x.clone().fill_(value), "add_": lambda: x.clone().add_(value),
+                "int add": lambda: m.ones(2, dtype=m.int64) + value}[op]()
+    ours, theirs = run_both(program)
+    assert_same(ours, theirs)
+    if isinstance(theirs, Raised):
+        assert str(ours.exc) == str(theirs.exc)

@@ -11,7 +11,7 @@ from .ops import movement as M
 from .ops import indexing as I
 from .ops import linalg as L
 from .ops import activation as A
-from .tensor import Tensor, _shape_arg, _wrap_dim, _view_strides, _infer_size
+from .tensor import Tensor, _shape_arg, _wrap_dim, _view_strides, _infer_size, scalar_int
 
 
 def _method(fn, name=None):
@@ -29,9 +29,12 @@ def _as(name):
 
 
 def _other(x):
-    """Python numbers pass through; arrays and lists become tensors."""
-    if isinstance(x, (Tensor, int, float, bool)):
+    """Python numbers pass through (an int that torch's Scalar cannot hold raises its error);
+    arrays and lists become tensors."""
+    if isinstance(x, (Tensor, float, bool)):
         return x
+    if isinstance(x, int):
+        return scalar_int(x)
     if isinstance(x, np.generic):
         return x.item()
     from .creation import tensor

@@ -742,6 +742,8 @@ class Tensor:
 
     def _fill(self, value, node):
         """fill_ / zero_: write `value` everywhere (a 0-d tensor value is an input of the node)."""
+        if type(value) is int:
+            scalar_int(value)
         if isinstance(value, Tensor):
             if value.ndim != 0:
                 raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor "
@@ -769,6 +771,14 @@ _new_object = object.__new__
 _NP_TO_DTYPE = _dt._FROM_NP
 _STRIDES = backend._STRIDES
 _CPU = backend.CPU
+
+
+def scalar_int(x):
+    """A Python int as an op's Scalar argument: torch holds int64 and uint64 values, and raises
+    Python's OverflowError beyond them."""
+    if -(1 << 63) <= x < 1 << 64:
+        return x
+    raise OverflowError("int too big to convert" if x > 0 else "can't convert negative int to unsigned")
 
 
 def _normalize_array(arr):
