@@ -71,9 +71,7 @@ def div(self, other, *, rounding_mode=None):
                                                (isinstance(other, Tensor) and other._dtype.is_floating_point)
                                                or isinstance(other, float)):
         x, y, dtype = E.operands(self, other)
-        xp = np if not self.is_cuda else __import__("cupy")
-        fn = xp.floor_divide if rounding_mode == "floor" else (lambda u, v: xp.trunc(u / v))
-        return Tensor._make(xp.asarray(fn(x, y)).astype(dtype.np))
+        return Tensor._make(E.integer_quotient(x, y, dtype, rounding_mode))
     return q.floor() if rounding_mode == "floor" else q.trunc()
 
 

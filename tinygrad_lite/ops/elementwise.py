@@ -338,6 +338,26 @@ def _scalar(x):
     return None if isinstance(x, Tensor) else x
 
 
+def check_integer_divisor(y, dtype, kernel):
+    """torch's integer division kernels: none for bool, and a zero divisor raises."""
+    if dtype is bool_:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
+    if (backend.xp_of(y).asarray(y) == 0).any():
+        raise RuntimeError("ZeroDivisionError")
+
+
+def integer_quotient(x, y, dtype, rounding_mode):
+    """x / y rounded toward -inf ('floor') or 0 ('trunc') in integer arithmetic (exact for int64,
+    unlike a float quotient)."""
+    check_integer_divisor(y, dtype, f"div_{rounding_mode}_cpu")
+    xp = backend.xp_of(y if hasattr(y, "shape") else x)
+    with _errstate(xp):  # (the int64 minimum over -1 wraps around, as torch's)
+        q = xp.floor_divide(x, y)
+        if rounding_mode == "trunc":  # one up where the floor went below zero past a remainder
+            q = q + ((xp.remainder(x, y) != 0) & ((xp.asarray(x) < 0) != (xp.asarray(y) < 0)))
+    return xp.asarray(q).astype(dtype.np)
+
+
 class Remainder(Function):
     """a - b * floor(a / b) (Python's %); Fmod rounds the quotient toward zero instead."""
 
@@ -346,7 +366,9 @@ class Remainder(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        x, y, _ = operands(a, b)
+        x, y, dtype = operands(a, b)
+        if not dtype.is_floating_point:
+            check_integer_divisor(y, dtype, {"mod": "remainder_cpu", "fmod": "fmod_cpu"}[ctx.kernel])
         if isinstance(b, Tensor):
             ctx.name_ = ctx.name_[:-1] + "1"
         ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
