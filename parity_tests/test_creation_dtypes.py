@@ -5,12 +5,13 @@ Python numbers, through the arithmetic and comparison ops; the result dtype, val
 must be torch's.
 """
 import itertools
+import math
 import warnings
 
 import numpy as np
 import pytest
 import torch
-from helpers import assert_same, dtype_name, run_both
+from helpers import Raised, assert_same, dtype_name, run_both
 from hypothesis import given, settings
 from strategies import ALL_DTYPES, shapes
 
@@ -306,3 +307,30 @@ def test_reprs_name_our_module():
     """The reprs above are compared after naming torch in ours: ours name tinygrad_lite."""
     assert repr(tl.float32) == "tinygrad_lite.float32"
     assert repr(tl.zeros(2).shape) == "tinygrad_lite.Size([2])"
+
+
+PYTHON_NUMBERS = {
+    "int64 beyond": lambda m: m.tensor([2**63]), "int64 below": lambda m: m.tensor([-(2**63) - 1]),
+    "int64 scalar beyond": lambda m: m.tensor(2**63), "int64 minimum": lambda m: m.tensor([-(2**63)]),
+    "nested beyond": lambda m: m.tensor([[1, 2], [3, 2**63]]), "as_tensor beyond": lambda m: m.as_tensor([2**63]),
+    "float beside a big int": lambda m: m.tensor([1.5, 2**70]), "big int as float32": lambda m: m.tensor([2**70], dtype=m.float32),
+    "big int as float64": lambda m: m.tensor([2**63, 1.0]), "int past double": lambda m: m.tensor([10**400], dtype=m.float32),
+    "int32 overflow": lambda m: m.tensor([2**31], dtype=m.int32), "int32 low": lambda m: m.tensor([-(2**31)], dtype=m.int32),
+    "int16 overflow": lambda m: m.tensor([40000], dtype=m.int16), "int8 overflow": lambda m: m.tensor([-200], dtype=m.int8),
+    "uint8 overflow": lambda m: m.tensor([300], dtype=m.uint8), "uint8 wraps -1": lambda m: m.tensor([-1], dtype=m.uint8),
+    "uint8 wraps -255": lambda m: m.tensor([-255], dtype=m.uint8), "uint8 -256": lambda m: m.tensor([-256], dtype=m.uint8),
+    "uint8 from -1.0": lambda m: m.tensor([-1.0], dtype=m.uint8), "uint8 from floats": lambda m: m.tensor([255.0, 0.5], dtype=m.uint8),
+    "int32 from 1e20": lambda m: m.tensor([1e20], dtype=m.int32), "int64 from nan": lambda m: m.tensor([math.nan], dtype=m.int64),
+    "int32 from inf": lambda m: m.tensor([math.inf], dtype=m.int32), "int32 truncates": lambda m: m.tensor([2.5, -2.5], dtype=m.int32),
+    "bool from 5 and nan": lambda m: m.tensor([5, math.nan], dtype=m.bool), "float16 overflow": lambda m: m.tensor([1e6], dtype=m.float16),
+}
+
+
+@pytest.mark.parametrize("case", list(PYTHON_NUMBERS))
+def test_python_numbers_stored_as_torch_stores_them(case):
+    """torch.tensor(Python data): ints must fit int64, integer dtypes refuse values out of their
+    range (uint8 lets -255..-1 wrap), floats truncate and NaN/inf are refused; never a silent wrap."""
+    ours, theirs = run_both(PYTHON_NUMBERS[case])
+    assert_same(ours, theirs)
+    if isinstance(theirs, Raised):
+        assert str(ours.exc) == str(theirs.exc)

@@ -54,9 +54,45 @@ def _host_array(data):
         arr = np.array(data)
     except ValueError as e:
         raise ValueError(str(e)) from None
+    if arr.dtype.kind == "f" and arr.ndim > 1 and arr.size and arr.max() >= 2.0 ** 63:
+        ints = np.array(data, dtype=object)  # NumPy reads int64 rows beside uint64 rows as floats
+        if _leaves_are_numbers(ints) and not any(isinstance(v, float) for v in ints.flat):
+            return ints, _dt.int64
     if arr.dtype.kind == "O":
         _check_ragged(data)
+        if _leaves_are_numbers(arr):  # ints beyond 64 bits: torch reads them as float or int64
+            return arr, _dt.get_default_dtype() if any(
+                isinstance(v, float) for v in arr.flat) else _dt.int64
     return arr, _infer_dtype(arr, data)
+
+
+def _leaves_are_numbers(arr):
+    return all(type(v) in (int, float, bool) for v in arr.flat)
+
+
+_INT_RANGES = {"uint8": (-255, 255), "int8": (-128, 127), "int16": (-2**15, 2**15 - 1),
+               "int32": (-2**31, 2**31 - 1), "int64": (-2**63, 2**63 - 1)}
+
+
+def _python_values(arr, dtype):
+    """Python data (as NumPy read it) for `dtype`, checked as torch stores Python numbers: an int
+    must fit in int64 (Python's ValueError otherwise), an integer dtype takes only values in its
+    range (uint8 also lets -255..-1 wrap around; floats are truncated, NaN and inf refused), and
+    a float dtype reads ints as doubles."""
+    if dtype.is_floating_point:  # (float() raises Python's OverflowError past the double range)
+        return np.array([float(v) for v in arr.flat]).reshape(arr.shape) if arr.dtype.kind == "O" else arr
+    name = dtype.name
+    if name not in _INT_RANGES:  # bool: any nonzero number is True
+        return arr
+    if arr.dtype.kind in "Ou":  # NumPy kept ints beyond int64 as objects or uint64
+        raise ValueError("Overflow when unpacking long long")
+    low, high = _INT_RANGES[name]
+    if arr.dtype.kind == "f" and name == "uint8":
+        low = 0  # (a float is never wrapped into an unsigned type)
+    if arr.size and (arr.dtype.kind == "f" or name != "int64") and \
+            not (low <= arr.min() and arr.max() <= high):  # (NaN fails both)
+        raise RuntimeError(f"value cannot be converted to type {name} without overflow")
+    return arr
 
 
 def _check_ragged(data, dim=0):
@@ -84,6 +120,8 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     dtype = _dt.as_dtype(dtype) or inferred
     device = backend.as_device(device) if device is not None else (
         data.device if isinstance(data, Tensor) else backend.get_default_device())
+    if not isinstance(data, (Tensor, np.ndarray, np.generic)) and arr.dtype.kind in "iufO":
+        arr = _python_values(arr, dtype)
     arr = np.array(arr, dtype=dtype.np, copy=True, order="C")
     out = Tensor._make(backend.to_device(arr, device) if device.type != "cpu" else arr, device)
     if requires_grad:
