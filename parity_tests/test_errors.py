@@ -289,3 +289,36 @@ def test_integer_division(op, dtype, zero):
     assert_same(ours, theirs)
     if isinstance(theirs, Raised):
         assert str(ours.exc) == str(theirs.exc)
+
+
+SAME_OUTCOME = {
+    "int pow of a negative tensor exponent": lambda m: m.tensor([2, 1, -1, 0, -1, 3]) ** m.tensor([-1, -1, -1, -2, -2, 2]),
+    "int pow of a negative scalar exponent": lambda m: m.tensor([2]) ** -1,
+    "masked_fill float mask": lambda m: m.ones(2).masked_fill(m.ones(2), 0),
+    "masked_fill double mask": lambda m: m.ones(2).masked_fill(m.ones(2, dtype=m.float64), 0),
+    "masked_fill long mask": lambda m: m.ones(2).masked_fill(m.ones(2, dtype=m.int64), 0),
+    "masked_fill byte mask": lambda m: m.ones(2).masked_fill(m.ones(2, dtype=m.uint8), 0),
+    "masked_fill half mask": lambda m: m.ones(2).masked_fill(m.ones(2, dtype=m.float16), 0),
+    "bool of an empty tensor": lambda m: bool(m.ones(0)),
+    "bool of two values": lambda m: bool(m.ones(2)),
+    "eye n < 0": lambda m: m.eye(-1), "eye m < 0": lambda m: m.eye(2, -1),
+    "zeros < 0": lambda m: m.zeros(2, -1), "ones < 0": lambda m: m.ones(2, -1),
+    "rand < 0": lambda m: m.rand(-1), "randn < 0": lambda m: m.randn(2, -3),
+    "randint < 0": lambda m: m.randint(0, 5, (-1,)), "randperm < 0": lambda m: m.randperm(-1),
+    "requires_grad_ on int": lambda m: m.ones(2, dtype=m.int64).requires_grad_(),
+    "factory requires_grad int": lambda m: m.ones(2, dtype=m.int64, requires_grad=True),
+    "tensor requires_grad int": lambda m: m.tensor([1], requires_grad=True),
+    "arange requires_grad int": lambda m: m.arange(3, requires_grad=True),
+    "setter requires_grad int": lambda m: setattr(m.ones(2, dtype=m.int64), "requires_grad", True),
+    "float index": lambda m: m.ones(3)[1.5], "float index in a tuple": lambda m: m.ones(3, 3)[0, 1.5],
+}
+
+
+@pytest.mark.parametrize("case", list(SAME_OUTCOME))
+def test_same_outcome_and_message(case):
+    """Results and torch's exact messages for bad input found by probing (integer powers,
+    mask dtypes named as torch's C++ types, factories with negative sizes, requires_grad paths)."""
+    ours, theirs = run_both(SAME_OUTCOME[case])
+    assert_same(ours, theirs)
+    if isinstance(theirs, Raised):
+        assert str(ours.exc) == str(theirs.exc)

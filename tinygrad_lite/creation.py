@@ -66,6 +66,15 @@ def _host_array(data):
     return arr, _infer_dtype(arr, data)
 
 
+def _with_grad(out, requires_grad):
+    """A factory's result, made to require grad when asked (torch's factory message otherwise)."""
+    if requires_grad:
+        if not out._dtype.is_floating_point:
+            raise RuntimeError("Only Tensors of floating point and complex dtype can require gradients")
+        out.requires_grad = True
+    return out
+
+
 def _leaves_are_numbers(arr):
     return all(type(v) in (int, float, bool) for v in arr.flat)
 
@@ -124,9 +133,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
         arr = _python_values(arr, dtype)
     arr = np.array(arr, dtype=dtype.np, copy=True, order="C")
     out = Tensor._make(backend.to_device(arr, device) if device.type != "cpu" else arr, device)
-    if requires_grad:
-        out.requires_grad = True
-    return out
+    return _with_grad(out, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
@@ -167,13 +174,14 @@ def _factory(shape, fill, dtype, device, requires_grad):
             raise RuntimeError(f"Trying to create tensor with negative dimension {s}: [{', '.join(map(str, shape))}]")
     arr = xp.empty(shape, dtype.np) if fill is None else xp.full(shape, fill, dtype.np)
     out = Tensor._make(arr, device)
-    if requires_grad:
-        out.requires_grad = True
-    return out
+    return _with_grad(out, requires_grad)
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
-    return _factory(_shape_arg(size), 0, dtype or _dt.get_default_dtype(), device, requires_grad)
+    shape = _shape_arg(size)
+    if any(int(s) < 0 for s in shape):  # (zeros checks with a message of its own)
+        raise RuntimeError("zeros: Dimension size must be non-negative.")
+    return _factory(shape, 0, dtype or _dt.get_default_dtype(), device, requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
@@ -195,7 +203,7 @@ def _like(fn):
     def like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None, **kw):
         out = fn(input._shape, dtype=dtype or input._dtype, device=device or input.device, **kw)
         out = _laid_out_like(out, input)
-        return out.requires_grad_() if requires_grad else out
+        return _with_grad(out, requires_grad)
     return like
 
 
@@ -213,14 +221,17 @@ zeros_like, ones_like, empty_like = _like(zeros), _like(ones), _like(empty)
 def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None):
     out = _laid_out_like(full(input._shape, fill_value, dtype=dtype or input._dtype,
                               device=device or input.device), input)
-    return out.requires_grad_() if requires_grad else out
+    return _with_grad(out, requires_grad)
 
 
 def eye(n, m=None, *, dtype=None, device=None, requires_grad=False):
+    for name, size in (("n", n), ("m", m)):
+        if size is not None and size < 0:
+            raise RuntimeError(f"{name} must be greater or equal to 0, got {size}")
     dtype = _dt.as_dtype(dtype) or _dt.get_default_dtype()
     device = backend.as_device(device)
     out = Tensor._make(backend.xp_for(device).eye(n, m, dtype=dtype.np), device)
-    return out.requires_grad_() if requires_grad else out
+    return _with_grad(out, requires_grad)
 
 
 def arange(start, end=None, step=1, *, dtype=None, device=None, requires_grad=False):
@@ -272,7 +283,7 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 def _place(arr, device, requires_grad):
     device = backend.as_device(device)
     out = Tensor._make(backend.to_device(arr, device) if device.type != "cpu" else arr, device)
-    return out.requires_grad_() if requires_grad else out
+    return _with_grad(out, requires_grad)
 
 
 # random factories ----------------------------------------------------------------------

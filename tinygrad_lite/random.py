@@ -456,7 +456,8 @@ def _numel(shape):
     n = 1
     for s in shape:
         if s < 0:
-            raise RuntimeError(f"negative dimension {s}")
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: "
+                               f"[{', '.join(map(str, shape))}]")
         n *= s
     return n
 
@@ -951,7 +952,7 @@ def randperm(gen, n, dtype=np.int64):
     n = operator.index(n)
     dt = _any_dtype(dtype)
     if n < 0:
-        raise RuntimeError(f"n must be non-negative, got{n}")
+        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
     if dt == np.bool_:
         raise RuntimeError('"randperm" not implemented for \'Bool\'')
     if dt in _FLOAT_DTYPES:

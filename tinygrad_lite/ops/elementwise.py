@@ -260,7 +260,7 @@ class Pow(Function):
             ctx.name_ = "PowBackward1"
         elif not isinstance(a, Tensor):
             ctx.name_ = "PowBackward2"
-        if not dtype.is_floating_point and _any_negative(y):
+        if not dtype.is_floating_point and not isinstance(b, Tensor) and _any_negative(y):
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         out = Tensor._make(laid_out(_power(x, y, dtype, isinstance(a, Tensor) and not isinstance(b, Tensor)),
                                     a, b))
@@ -321,6 +321,12 @@ def _power(x, y, dtype, scalar_exponent):
             return 1 / x
         if e == -2.0:
             return 1 / (x * x)
+    if not dtype.is_floating_point and _any_negative(y):  # torch's integer pow of a tensor
+        xp = _xp_of(y)  # exponent: 1 and -1 keep |1|, every other base gives 0
+        positive = xp.where(y < 0, 0, y)
+        odd = xp.where(y % 2 == 0, 1, -1).astype(dtype.np)
+        small = xp.where(x == 1, 1, xp.where(x == -1, odd, 0)).astype(dtype.np)
+        return xp.where(y < 0, small, x ** positive)
     return x ** y
 
 

@@ -4,6 +4,10 @@ from ..autograd.engine import _sum_to
 from ..autograd.function import Function
 from ..tensor import Tensor, _wrap_dim, _broadcast_shape
 
+# the C++ names torch's messages give the dtypes
+_C_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+                 "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char"}
+
 
 def to_array_key(a, key):
     """Turn an indexing key with tensors/lists into one NumPy/CuPy understands, with torch's
@@ -38,6 +42,9 @@ def to_array_key(a, key):
                 dim += arr.ndim
             out.append(arr)
         else:
+            if isinstance(k, float):
+                raise IndexError("only integers, slices (`:`), ellipsis (`...`), None and long or "
+                                 "byte Variables are valid indices (got float)")
             if isinstance(k, int) and not isinstance(k, bool):
                 if dim < a.ndim and not -a._shape[dim] <= k < a._shape[dim]:
                     raise IndexError(f"index {k} is out of bounds for dimension {dim} with size {a._shape[dim]}")
@@ -345,7 +352,7 @@ class MaskedFill(Function):
     def forward(ctx, a, mask, value):
         if mask._dtype.name != "bool":
             raise RuntimeError(f"masked_fill_ only supports boolean masks, but got mask with dtype "
-                               f"{mask._dtype.name}")
+                               f"{_C_TYPE_NAMES[mask._dtype.name]}")
         if isinstance(value, Tensor):
             if value.ndim:
                 raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but "
