@@ -76,6 +76,19 @@ def test_pointwise_loss_errors():
     _same_error(lambda m: m.nn.functional.mse_loss(m.ones(3), m.ones(3), weight=m.ones(2)))
 
 
+@pytest.mark.parametrize("name", list(POINTWISE))
+@pytest.mark.parametrize("dtype", ["int64", "int32", "uint8", "bool"])
+def test_pointwise_losses_have_no_integer_kernels(name, dtype):
+    """torch's mse/smooth_l1/huber kernels exist for floating types only (l1_loss fails in its
+    mean instead); a float beside an integer operand promotes and works."""
+    def build(m):
+        a = m.ones(3, dtype=getattr(m, dtype))
+        return [getattr(m.nn.functional, name)(a, a, reduction=r) for r in ("mean", "none")]
+    _same_error(build)
+    ours, theirs = run_both(lambda m: getattr(m.nn.functional, name)(m.ones(3), m.ones(3, dtype=m.int64)))
+    assert_same(ours, theirs)
+
+
 @pytest.mark.parametrize("size_average,reduce", [(None, False), (False, None), (True, True), (False, True),
                                                  (None, True)])
 def test_legacy_size_average_and_reduce(size_average, reduce):

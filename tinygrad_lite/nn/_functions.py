@@ -7,10 +7,7 @@ from ..autograd.function import Function, plain_arrays
 from ..ops.elementwise import laid_out, operands
 from ..ops.indexing import IndexAddInto
 from ..ops.linalg import column_major, mm_grad_arrays, mm_grads
-from ..tensor import Tensor
-
-_TYPE_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-               "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+from ..tensor import Tensor, _TYPE_NAMES
 
 
 def type_name(dtype):
@@ -110,7 +107,9 @@ class _PointwiseLoss(Function):
 
     @staticmethod
     def forward(ctx, input, target, reduction, param):
-        x, y, _ = operands(input, target)
+        x, y, dtype = operands(input, target)
+        if not dtype.is_floating_point:
+            raise NotImplementedError(f'"{ctx.kernel}" not implemented for \'{type_name(dtype)}\'')
         ctx.save_for_backward(input, target)
         ctx.reduction, ctx.param = reduction, param
         xp = backend.xp_of(x)
@@ -144,7 +143,7 @@ class _PointwiseLoss(Function):
 
 
 class MseLoss(_PointwiseLoss):
-    name_ = "MseLossBackward0"
+    name_, kernel = "MseLossBackward0", "mse_cpu"
     arithmetic_slope = True
 
     @staticmethod
@@ -157,7 +156,7 @@ class MseLoss(_PointwiseLoss):
 
 
 class SmoothL1Loss(_PointwiseLoss):
-    name_ = "SmoothL1LossBackward0"
+    name_, kernel = "SmoothL1LossBackward0", "smooth_l1_cpu"
 
     @staticmethod
     def value(xp, d, beta):
@@ -170,7 +169,7 @@ class SmoothL1Loss(_PointwiseLoss):
 
 
 class HuberLoss(_PointwiseLoss):
-    name_ = "HuberLossBackward0"
+    name_, kernel = "HuberLossBackward0", "huber_cpu"
     like_input = True
 
     @staticmethod
