@@ -483,3 +483,16 @@ def test_does_not_import_torch():
     source = _PATH.read_text()
     assert "import torch" not in source
     assert "from torch" not in source
+
+
+@pytest.mark.parametrize("dtype", ["float16", "float64", "int32", "uint8"])
+@pytest.mark.parametrize("n", [1001, 2000, 40])
+def test_suffix_wraps_where_torchs_does(dtype, n):
+    """Our repr names its module ('dtype=tinygrad_lite.float16'), and still breaks its lines
+    where torch's repr does: a suffix is measured as torch's."""
+    import tinygrad_lite as tl
+    ours = repr(tl.arange(n, dtype=getattr(tl, dtype)) if dtype.startswith("int") or dtype == "uint8"
+                else tl.arange(float(n), dtype=getattr(tl, dtype)))
+    theirs = repr(torch.arange(n, dtype=getattr(torch, dtype)) if dtype.startswith("int") or dtype == "uint8"
+                  else torch.arange(float(n), dtype=getattr(torch, dtype)))
+    assert ours.replace("tinygrad_lite.", "torch.") == theirs

@@ -302,15 +302,18 @@ def _body_str(data: np.ndarray, indent: int, floating: bool, options: _PrintOpti
 def _append_suffixes(text: str, suffixes: List[str], indent: int, linewidth: int) -> str:
     # torch measures the last line as len - rfind("\n") + 1 (two more than its
     # true length on a single line); kept as is so the wrapping matches.
+    # A suffix is measured as torch's ("dtype=torch.float16"), so that the lines break where
+    # torch's do under `import tinygrad_lite as torch`.
     last_line_len = len(text) - text.rfind("\n") + 1
     pieces = [text]
     for suffix in suffixes:
-        if last_line_len + len(suffix) + 2 > linewidth:
+        width = len(suffix.replace("tinygrad_lite.", "torch."))
+        if last_line_len + width + 2 > linewidth:
             pieces.append(",\n" + " " * indent + suffix)
-            last_line_len = indent + len(suffix)
+            last_line_len = indent + width
         else:
             pieces.append(", " + suffix)
-            last_line_len += len(suffix) + 2
+            last_line_len += width + 2
     pieces.append(")")
     return "".join(pieces)
 
