@@ -1,5 +1,6 @@
 """Error parity: bad inputs raise the exception type torch raises, with a message that names the
 problem (the sizes, dims or indices involved)."""
+import math
 import re
 
 import numpy as np
@@ -322,3 +323,38 @@ def test_same_outcome_and_message(case):
     assert_same(ours, theirs)
     if isinstance(theirs, Raised):
         assert str(ours.exc) == str(theirs.exc)
+
+
+FLOAT_ROUNDED_DIVISIONS = {
+    "div floor": lambda m, x, b: m.div(x, b, rounding_mode="floor"),
+    "div trunc": lambda m, x, b: m.div(x, b, rounding_mode="trunc"),
+    "div floor by a number": lambda m, x, b: m.div(x, 0.1, rounding_mode="floor"),
+    "//": lambda m, x, b: x // b, "// a number": lambda m, x, b: x // 0.1,
+    "number //": lambda m, x, b: 3.0 // x, "floor_divide": lambda m, x, b: m.floor_divide(x, b),
+}
+
+
+@pytest.mark.parametrize("op", list(FLOAT_ROUNDED_DIVISIONS))
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_float_rounded_division(op, dtype):
+    """Float floor division from the exact remainder, as torch's div_floor_floating and Python's
+    // (7.0 // 0.1 is 69, 1.0 // -inf is -1), signed zeros; div with a rounding mode has zero
+    gradients (DivBackward2), floor_divide's node refuses backward as torch's."""
+    def program(m):
+        d = getattr(m, dtype)
+        x = m.tensor([7.0, 2.0, 1.0, -7.0, 0.3, -0.0, 1.0, 5.0], dtype=d, requires_grad=True)
+        b = m.tensor([0.1, 3.0, -math.inf, 0.1, 0.1, 5.0, 0.0, -0.0], dtype=d, requires_grad=True)
+        y = FLOAT_ROUNDED_DIVISIONS[op](m, x, b)
+        try:
+            grads = m.autograd.grad(y.sum(), [x, b], allow_unused=True)
+        except RuntimeError as e:
+            grads = str(e)
+        return y, y.grad_fn.name(), grads
+    ours, theirs = run_both(program)
+    assert_same(ours, theirs)
+
+
+def test_bad_rounding_mode():
+    ours, theirs = run_both(lambda m: m.div(m.ones(2), 2, rounding_mode="round"))
+    assert_same(ours, theirs)
+    assert str(ours.exc) == str(theirs.exc)

@@ -66,13 +66,10 @@ def div(self, other, *, rounding_mode=None):
     other = _other(other)
     if rounding_mode is None:
         return E.Div.apply(self, other)
-    q = E.Div.apply(self, other)
-    if not q._dtype.is_floating_point or not (self._dtype.is_floating_point or
-                                               (isinstance(other, Tensor) and other._dtype.is_floating_point)
-                                               or isinstance(other, float)):
-        x, y, dtype = E.operands(self, other)
-        return Tensor._make(E.integer_quotient(x, y, dtype, rounding_mode))
-    return q.floor() if rounding_mode == "floor" else q.trunc()
+    if rounding_mode not in ("floor", "trunc"):
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                         f"found '{rounding_mode}'")
+    return E.DivRounded.apply(self, other, rounding_mode)
 
 
 @_as("pow")
@@ -115,12 +112,11 @@ Tensor.__rtruediv__ = _rtruediv
 
 
 def _floordiv(self, other):
-    return self.div(other, rounding_mode="floor")
+    return E.FloorDivide.apply(self, _other(other))
 
 
 def _rfloordiv(self, other):
-    from .creation import tensor
-    return tensor(other, device=self.device).div(self, rounding_mode="floor")
+    return E.FloorDivide.apply(_other(other), self)
 
 
 Tensor.__floordiv__, Tensor.__rfloordiv__ = _floordiv, _rfloordiv

@@ -364,6 +364,55 @@ def integer_quotient(x, y, dtype, rounding_mode):
     return xp.asarray(q).astype(dtype.np)
 
 
+def floor_quotient(x, y, xp):
+    """Float x / y rounded toward -inf as torch's div_floor_floating (and Python's //): from the
+    exact remainder, so 7.0 // 0.1 is 69 (floor(7.0 / 0.1) is floor(70.0)), 1.0 // -inf is -1."""
+    with _errstate(xp):
+        mod = xp.fmod(x, y)
+        q = (x - mod) / y
+        q = xp.where((mod != 0) & ((xp.asarray(y) < 0) != (mod < 0)), q - 1, q)
+        floor = xp.floor(q)
+        floor = xp.where(q - floor > 0.5, floor + 1, floor)
+        floor = xp.where(q != 0, floor, xp.copysign(xp.zeros_like(q), x / y))
+        return xp.where(xp.asarray(y) == 0, x / y, floor)
+
+
+class DivRounded(Function):
+    """div(a, b, rounding_mode='floor' | 'trunc'): a step function, whose gradients are zero."""
+    name_ = "DivBackward2"
+    graph_inputs = (0, 1)
+
+    @staticmethod
+    def forward(ctx, a, b, rounding_mode):
+        x, y, dtype = operands(a, b)
+        ctx.shapes = [t._shape if isinstance(t, Tensor) else None for t in (a, b)]
+        if not dtype.is_floating_point:
+            return laid_out(integer_quotient(x, y, dtype, rounding_mode), a, b)
+        xp = _xp(a if isinstance(a, Tensor) else b)
+        if rounding_mode == "floor":
+            return laid_out(xp.asarray(floor_quotient(x, y, xp), dtype.np), a, b)
+        with _errstate(xp):
+            return laid_out(xp.asarray(xp.trunc(x / y), dtype.np), a, b)
+
+    @staticmethod
+    def backward(ctx, grad):
+        return tuple(None if shape is None or not need else grad.new_zeros(shape)
+                     for shape, need in zip(ctx.shapes, ctx.needs_input_grad)) + (None,)
+
+
+class FloorDivide(DivRounded):
+    """a // b (floor_divide): torch records a node whose backward is not implemented."""
+    name_ = "torch::autograd::NotImplemented"
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return DivRounded.forward(ctx, a, b, "floor")
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("derivative for aten::floor_divide is not implemented")
+
+
 class Remainder(Function):
     """a - b * floor(a / b) (Python's %); Fmod rounds the quotient toward zero instead."""
 

@@ -65,7 +65,10 @@ def _setup(ctx, a, dim, keepdim, name_with_dim):
 def sum_array(arr, axis, keepdim, out_dtype):
     """Sum's array: float16 accumulated in float32, as torch's."""
     acc = _dt.float32.np if out_dtype is _dt.float16 else out_dtype.np
-    out = arr.sum(axis=axis, keepdims=keepdim, dtype=acc)  # (the method: np.sum's own reduction)
+    # np.add.reduce is what ndarray.sum runs, called from here so that a NaN from inf - inf warns
+    # from this module, which the package silences (torch never warns)
+    out = np.add.reduce(arr, axis=axis, dtype=acc, keepdims=keepdim) if type(arr) is np.ndarray \
+        else arr.sum(axis=axis, keepdims=keepdim, dtype=acc)
     if type(out) is not np.ndarray:
         out = backend.xp_of(arr).asarray(out)
     return backend.contiguous(out.astype(out_dtype.np, copy=False))
