@@ -197,3 +197,23 @@ def test_steps_hard():
     exp_avg, grad = _hard_lerp(n, rng)
     state = dict(state, exp_avg=torch.tensor(exp_avg))
     _step_both("Adam", {"lr": 0.01, "betas": (1 - W, 0.999)}, _big(rng, n), grad, state)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize("weight", [0.3, 0.7, -0.2, 1.5, 0.5, 0.1, "tensor", "broadcast"])
+def test_lerp_op_bits(dtype, weight):
+    """Tensor.lerp as torch's kernel: one fused multiply-add (from start where |w| < 0.5, from end
+    with w - 1 elsewhere); float16 in float32 with the number weight unrounded, rounded once."""
+    rng = np.random.default_rng(7)
+    a, b, w = (rng.standard_normal(n).astype(dtype) for n in (4000, 4000, 4000))
+    results = []
+    for m in (tl, torch):
+        start, end = m.tensor(a), m.tensor(b)
+        if weight == "tensor":
+            out = start.lerp(end, m.tensor(w))
+        elif weight == "broadcast":
+            out = start.reshape(40, 100).lerp(end[:100], m.tensor(w[:1]).reshape(1, 1))
+        else:
+            out = start.lerp(end, weight)
+        results.append(out.numpy().tobytes())
+    assert results[0] == results[1]

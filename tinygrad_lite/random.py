@@ -337,6 +337,8 @@ def fma64(a, b, c, out=None):
     rationals.
     """
     a, b, c = np.broadcast_arrays(*(np.asarray(v, dtype=np.float64) for v in (a, b, c)))
+    shape = a.shape
+    a, b, c = (v.reshape(-1) for v in (a, b, c))  # (1-D: np.nonzero refuses 0-d arrays)
     with np.errstate(all="ignore"):
         uh, ul = _two_prod(a, b)
         th, tl = _two_sum(c, uh)
@@ -347,8 +349,9 @@ def fma64(a, b, c, out=None):
                  | ((np.abs(uh) < tiny) & (a != 0) & (b != 0)) | (r == 0) | ~np.isfinite(r))
     if np.any(risky):
         r = np.array(r, dtype=np.float64, copy=True)
-        for i in zip(*np.nonzero(risky)):
+        for i in np.flatnonzero(risky):
             r[i] = _fma64_exact_scalar(float(a[i]), float(b[i]), float(c[i]))
+    r = r.reshape(shape)
     if out is None:
         return r
     np.copyto(out, r)

@@ -5,7 +5,7 @@ import numpy as np
 
 from .. import backend
 from ..autograd.function import Function, plain_arrays
-from ..dtypes import result_type, get_default_dtype, bool_, float32, float64
+from ..dtypes import result_type, get_default_dtype, bool_, float16, float32, float64
 from ..random import fma32, fma64
 from ..backend import contiguous_strides, pointwise_strides, with_strides
 from ..tensor import Tensor, _broadcast_shape, check_same_device
@@ -852,6 +852,24 @@ class Where(Function):
         return None, ga, gb
 
 
+def lerp_array(x, y, weight, dtype):
+    """x + w * (y - x) as torch's CPU kernel: one fused multiply-add, from x where |w| < 0.5 and
+    from y (with w - 1) elsewhere, in float32/float64; float16 computes in float32 (a number
+    weight unrounded to half) and rounds once at the end."""
+    if dtype is float16 and type(x) is np.ndarray:
+        w = weight._arr.astype(np.float32) if isinstance(weight, Tensor) else np.float32(weight)
+        return lerp_array(x.astype(np.float32), np.asarray(y, np.float32), w, float32).astype(np.float16)
+    w = weight._arr if isinstance(weight, Tensor) else _cast(weight, dtype)
+    diff = y - x
+    fused = {float32: fma32, float64: fma64}.get(dtype)
+    if fused is None or backend.xp_of(diff) is not np:
+        return x + w * diff
+    if np.ndim(w) == 0:
+        return fused(w, diff, x) if abs(w) < 0.5 else fused(w - w.dtype.type(1), diff, y)
+    small = np.abs(w) < 0.5
+    return np.where(small, fused(w, diff, x), fused(w - w.dtype.type(1), diff, y))
+
+
 class Lerp(Function):
     name_ = "LerpBackward0"
 
@@ -862,8 +880,8 @@ class Lerp(Function):
             ctx.name_ = "LerpBackward1"
         ctx.w = w
         ctx.save_for_backward(w if isinstance(w, Tensor) else None, a, b)
-        wv = _cast(w, result_type(a, b))
-        return laid_out(x + wv * (y - x), a, b, w)
+        dtype = result_type(a, b)
+        return laid_out(lerp_array(x, y, w, dtype), a, b, w)
 
     @staticmethod
     def backward(ctx, grad):
