@@ -358,3 +358,20 @@ def test_bad_rounding_mode():
     ours, theirs = run_both(lambda m: m.div(m.ones(2), 2, rounding_mode="round"))
     assert_same(ours, theirs)
     assert str(ours.exc) == str(theirs.exc)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+def test_sigmoid_as_torch_computes_it(dtype):
+    """sigmoid is 1 / (1 + exp(-x)) as torch's kernel: 0 (not a subnormal) where exp(-x)
+    overflows, and float16 computed in float32 then rounded once (bit for bit there)."""
+    import torch
+
+    import tinygrad_lite as tl
+    overflow = -1000.0 if dtype == "float64" else -100.0  # (exp(-x) past the dtype's range)
+    x = [overflow, -math.inf, math.inf, 0.0, -0.0]
+    ours = tl.tensor(x, dtype=getattr(tl, dtype)).sigmoid().numpy()
+    assert ours.tobytes() == torch.tensor(x, dtype=getattr(torch, dtype)).sigmoid().numpy().tobytes()
+    if dtype == "float16":
+        values = (np.random.default_rng(3).standard_normal(20000) * 8).astype(dtype)
+        ours = tl.tensor(values).sigmoid().numpy()
+        assert ours.tobytes() == torch.tensor(values).sigmoid().numpy().tobytes()

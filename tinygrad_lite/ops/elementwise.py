@@ -590,9 +590,11 @@ class _errstate:
 
 
 def _sigmoid(xp, x):
-    # exp(-|x|) never overflows; assemble both halves of the logistic from it
-    z = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + z), z / (1 + z)).astype(x.dtype, copy=False)
+    """torch's formula, 1 / (1 + exp(-x)): 0 where exp(-x) overflows (x < -88.7 in float32), as
+    torch gives; float16 computes in float32 and rounds once."""
+    if x.dtype == xp.float16:
+        return _sigmoid(xp, x.astype(xp.float32)).astype(xp.float16)
+    return 1 / (1 + xp.exp(-x))
 
 
 Exp = _unary("Exp", lambda xp, x: xp.exp(x), lambda g, x, out: g * out, save="output")
