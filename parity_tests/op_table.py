@@ -909,6 +909,7 @@ TABLE = [
     unary("ceil", NONINTEGER),
     unary("round", NONINTEGER),
     unary("trunc", NONINTEGER, names="Tensor.trunc torch.trunc Tensor.trunc_ Tensor.fix "),
+    unary("frac", NONINTEGER, names="Tensor.frac torch.frac Tensor.frac_"),
     # reductions
     reduction("sum"),
     reduction("mean"),

@@ -35,7 +35,7 @@ for _name in ("exp", "log", "log2", "log10", "log1p", "expm1", "sin", "cos", "ta
               "gt", "ge", "equal", "allclose", "isclose", "isnan", "isinf", "isfinite",
               "logical_not", "logical_and", "logical_or", "logical_xor", "lerp", "addcmul",
               "addcdiv", "clone", "detach", "numel", "repeat_interleave", "count_nonzero",
-              "as_strided", "floor_divide", "bitwise_not", "hardtanh"):
+              "as_strided", "floor_divide", "bitwise_not", "hardtanh", "frac"):
     if hasattr(Tensor, _name) or _name not in ("view_as_real", "repeat_interleave"):
         if hasattr(Tensor, _name):
             _export(_forward_to_method(_name))

@@ -11,7 +11,7 @@ from .ops import movement as M
 from .ops import indexing as I
 from .ops import linalg as L
 from .ops import activation as A
-from .tensor import Tensor, _shape_arg, _wrap_dim, _view_strides, _infer_size, scalar_int
+from .tensor import Tensor, _TYPE_NAMES, _shape_arg, _wrap_dim, _view_strides, _infer_size, scalar_int
 
 
 def _method(fn, name=None):
@@ -201,6 +201,13 @@ for _name in ("exp", "log", "log2", "log10", "log1p", "expm1", "sin", "cos", "ta
     setattr(Tensor, _name, (lambda f: lambda self: f.apply(self))(_fn))
 Tensor.arcsin, Tensor.arccos, Tensor.arctan, Tensor.absolute = Tensor.asin, Tensor.acos, Tensor.atan, Tensor.abs
 Tensor.fix = Tensor.trunc
+
+
+@_method
+def frac(self):
+    if not self._dtype.is_floating_point:
+        raise NotImplementedError(f"\"frac_cpu\" not implemented for '{_TYPE_NAMES[self._dtype.name]}'")
+    return E.Frac.apply(self)
 
 
 @_method
@@ -733,7 +740,6 @@ def masked_fill(self, mask, value):
 @_method
 def index_put(self, indices, values, accumulate=False):
     if isinstance(values, Tensor) and values._dtype is not self._dtype:
-        from .tensor import _TYPE_NAMES
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
                            f"{_TYPE_NAMES[self._dtype.name]} for the destination and "
                            f"{_TYPE_NAMES[values._dtype.name]} for the source.")
@@ -806,7 +812,8 @@ for _name in ("pow", "clamp", "exp", "log", "sqrt", "neg", "abs", "relu", "sigmo
               "sin", "cos", "floor", "ceil", "round", "trunc", "reciprocal", "masked_fill",
               "addcmul", "addcdiv", "lerp", "clamp_min", "clamp_max", "sign", "square",
               "hardtanh", "scatter", "scatter_add", "index_put", "rsqrt", "log1p", "expm1", "tan",
-              "asin", "acos", "atan", "sinh", "cosh", "log2", "log10", "erf", "fmod", "remainder", "xlogy"):
+              "asin", "acos", "atan", "sinh", "cosh", "log2", "log10", "erf", "fmod", "remainder", "xlogy",
+              "frac"):
     setattr(Tensor, _name + "_", _inplace_of(_name))
 
 

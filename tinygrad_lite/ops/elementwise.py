@@ -714,6 +714,8 @@ Floor = _zero_grad_op("Floor", lambda xp, x: xp.floor(x))
 Ceil = _zero_grad_op("Ceil", lambda xp, x: xp.ceil(x))
 Round = _zero_grad_op("Round", lambda xp, x: xp.round(x))
 Trunc = _zero_grad_op("Trunc", lambda xp, x: xp.trunc(x))
+# x - trunc(x), whose derivative is 1 (torch's; -0.0 and whole numbers give +0.0, inf gives nan)
+Frac = _unary("Frac", lambda xp, x: x - xp.trunc(x), lambda g, x, out: g, save=None, arrays=False)
 Sign = _zero_grad_op("Sign", _sign)
 
 
