@@ -79,10 +79,6 @@ def _leaves_are_numbers(arr):
     return all(type(v) in (int, float, bool) for v in arr.flat)
 
 
-_INT_RANGES = {"uint8": (-255, 255), "int8": (-128, 127), "int16": (-2**15, 2**15 - 1),
-               "int32": (-2**31, 2**31 - 1), "int64": (-2**63, 2**63 - 1)}
-
-
 def _python_values(arr, dtype):
     """Python data (as NumPy read it) for `dtype`, checked as torch stores Python numbers: an int
     must fit in int64 (Python's ValueError otherwise), an integer dtype takes only values in its
@@ -91,15 +87,17 @@ def _python_values(arr, dtype):
     if dtype.is_floating_point:  # (float() raises Python's OverflowError past the double range)
         return np.array([float(v) for v in arr.flat]).reshape(arr.shape) if arr.dtype.kind == "O" else arr
     name = dtype.name
-    if name not in _INT_RANGES:  # bool: any nonzero number is True
+    if dtype is _dt.bool_:  # any nonzero number is True
         return arr
     if arr.dtype.kind in "Ou":  # NumPy kept ints beyond int64 as objects or uint64
         raise ValueError("Overflow when unpacking long long")
-    low, high = _INT_RANGES[name]
-    if arr.dtype.kind == "f" and name == "uint8":
-        low = 0  # (a float is never wrapped into an unsigned type)
-    if arr.size and (arr.dtype.kind == "f" or name != "int64") and \
-            not (low <= arr.min() and arr.max() <= high):  # (NaN fails both)
+    if name == "int64" and arr.dtype.kind != "f":  # (NumPy read them as int64: in range)
+        return arr
+    info = np.iinfo(dtype.np)
+    low, high = info.min, info.max
+    if low == 0 and arr.dtype.kind != "f":
+        low = -high  # (an int wraps into an unsigned type from -max on; a float never does)
+    if arr.size and not (low <= arr.min() and arr.max() <= high):  # (NaN fails both)
         raise RuntimeError(f"value cannot be converted to type {name} without overflow")
     return arr
 
