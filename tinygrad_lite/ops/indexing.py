@@ -2,11 +2,7 @@
 from .. import backend
 from ..autograd.engine import _sum_to
 from ..autograd.function import Function
-from ..tensor import Tensor, _wrap_dim, _broadcast_shape
-
-# the C++ names torch's messages give the dtypes
-_C_TYPE_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-                 "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char"}
+from ..tensor import Tensor, _C_TYPE_NAMES, _wrap_dim, _broadcast_shape
 
 
 def to_array_key(a, key):

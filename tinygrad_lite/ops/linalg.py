@@ -1,18 +1,14 @@
 """Matrix products. matmul decomposes into dot/mv/mm/bmm as torch does, so grad_fn names match."""
 from .. import backend
 from ..autograd.function import Function
-from ..tensor import Tensor, _broadcast_shape, check_same_device
-
-_TYPE = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
-         "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
-         "bool": "bool"}
+from ..tensor import Tensor, _C_TYPE_NAMES, _broadcast_shape, check_same_device
 
 
 def _check_dtypes(a, b):
     check_same_device(a, b)
     if a._dtype is not b._dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_TYPE[a._dtype.name]} != {_TYPE[b._dtype.name]}")
+                           f"{_C_TYPE_NAMES[a._dtype.name]} != {_C_TYPE_NAMES[b._dtype.name]}")
 
 
 class Dot(Function):
